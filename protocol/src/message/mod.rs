@@ -1,0 +1,1 @@
+//! Requests and responses. (Filled in by the message modules.)

@@ -1,0 +1,1 @@
+//! The Murmur3 partitioner token.
