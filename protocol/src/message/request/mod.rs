@@ -1,0 +1,1 @@
+//! Requests: the messages a client sends.

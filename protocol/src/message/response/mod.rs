@@ -1,0 +1,1 @@
+//! Responses: the messages a server sends.
