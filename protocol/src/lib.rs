@@ -31,6 +31,7 @@ pub use compression::Compression;
 pub use consistency::Consistency;
 pub use error::{DecodeError, EncodeError};
 pub use frame::{Direction, Frame, FrameDecoder, FrameFlags, FrameHeader, Opcode};
+pub use message::{MessageCodec, RequestFrame, ResponseFrame};
 pub use types::{ColumnSpec, ColumnType, TableSpec};
 pub use version::ProtocolVersion;
 pub use wire::RawValue;

@@ -179,6 +179,9 @@ impl ColumnType {
     }
 
     /// Writes this type as an `[option]`.
+    // `version` is unused by the v1/v2 types, all of which every version
+    // knows; it is in the signature for the v3+ ones (UDT, tuple, date...).
+    #[allow(clippy::only_used_in_recursion)]
     pub fn write(&self, buf: &mut BytesMut, version: ProtocolVersion) -> Result<(), EncodeError> {
         buf.put_u16(self.id());
         match self {
