@@ -1868,3 +1868,56 @@ proptest! {
         let _ = decode(version, opcode, &bytes[..len]);
     }
 }
+
+#[test]
+fn typed_rows_read_tuples_and_report_missing_metadata() {
+    use cql_protocol::message::response::{RowsBuilder, RowsMetadata};
+    use cql_protocol::value::ValueError;
+    use cql_protocol::{ColumnSpec, ColumnType, TableSpec};
+
+    let table = TableSpec::new("ks", "t");
+    let columns = vec![
+        ColumnSpec::new(table.clone(), "k", ColumnType::Int),
+        ColumnSpec::new(table, "v", ColumnType::Varchar),
+    ];
+    let mut builder = RowsBuilder::new(RowsMetadata::new(columns.clone()));
+    builder
+        .push_row([Some(&[0, 0, 0, 1][..]), Some(&b"one"[..])])
+        .unwrap();
+    builder.push_row([Some(&[0, 0, 0, 2][..]), None]).unwrap();
+    let rows = builder.finish();
+
+    let read: Vec<(i32, Option<String>)> = rows
+        .typed(ProtocolVersion::V2)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(read, [(1, Some("one".to_owned())), (2, None)]);
+
+    // A null read into a non-Option names the column.
+    let err = rows
+        .typed::<(i32, String)>(ProtocolVersion::V2)
+        .nth(1)
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(&err, ValueError::Column { index: 1, name, .. } if name == "v"),
+        "{err}"
+    );
+
+    // The same rows sent with No_metadata need the columns from elsewhere.
+    let bare = cql_protocol::message::response::Rows {
+        metadata: RowsMetadata::no_metadata(2),
+        ..rows.clone()
+    };
+    assert_eq!(
+        bare.typed::<(i32, Option<String>)>(ProtocolVersion::V2)
+            .next()
+            .unwrap(),
+        Err(ValueError::MissingMetadata)
+    );
+    let read: Vec<(i32, Option<String>)> = bare
+        .typed_with(&columns, ProtocolVersion::V2)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(read.len(), 2);
+}

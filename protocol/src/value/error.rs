@@ -174,6 +174,10 @@ pub enum ValueError {
         /// Values the row held.
         got: usize,
     },
+    /// A result without column metadata (No_metadata) was read into typed
+    /// rows; the metadata must come from elsewhere (the prepared statement).
+    #[error("the result carries no column metadata (No_metadata): pass the prepared statement's result columns")]
+    MissingMetadata,
     /// A column of a row could not be deserialized.
     #[error("column {index} ({name}): {source}")]
     Column {

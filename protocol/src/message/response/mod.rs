@@ -21,7 +21,7 @@ pub use error::{ErrorKind, ErrorResponse, WriteType};
 pub use event::{Event, StatusChangeType, TopologyChangeType};
 pub use prepared::Prepared;
 pub use result::ResultBody;
-pub use rows::{RowIter, RowRef, RowValues, Rows, RowsBuilder, RowsMetadata};
+pub use rows::{RowIter, RowRef, RowValues, Rows, RowsBuilder, RowsMetadata, TypedRows};
 pub use schema_change::{SchemaChange, SchemaChangeTarget, SchemaChangeType};
 pub use supported::Supported;
 

@@ -7,6 +7,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::error::{DecodeError, EncodeError};
 use crate::types::{ColumnSpec, ColumnType, TableSpec};
+use crate::value::{DeserializeRow, ValueError};
 use crate::version::ProtocolVersion;
 use crate::wire::{put_bytes_slice, put_int_count, put_opt_bytes, put_string, Reader};
 
@@ -343,6 +344,56 @@ impl Rows {
         }
     }
 
+    /// Reads each row into `T` (a tuple, or `Vec<Option<CqlValue>>`), using
+    /// the result's own column metadata.
+    ///
+    /// A result sent with No_metadata yields [`ValueError::MissingMetadata`];
+    /// read it with [`Rows::typed_with`] and the prepared statement's columns.
+    ///
+    /// ```
+    /// use cql_protocol::message::response::{Rows, RowsBuilder, RowsMetadata};
+    /// use cql_protocol::{ColumnSpec, ColumnType, ProtocolVersion, TableSpec};
+    ///
+    /// let table = TableSpec::new("ks", "users");
+    /// let mut builder = RowsBuilder::new(RowsMetadata::new(vec![
+    ///     ColumnSpec::new(table.clone(), "id", ColumnType::Int),
+    ///     ColumnSpec::new(table, "name", ColumnType::Varchar),
+    /// ]));
+    /// builder.push_row([Some(&[0, 0, 0, 7][..]), Some(&b"ada"[..])])?;
+    /// let rows = builder.finish();
+    /// let read: Vec<(i32, &str)> = rows
+    ///     .typed(ProtocolVersion::V2)
+    ///     .collect::<Result<_, _>>()?;
+    /// assert_eq!(read, [(7, "ada")]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn typed<'a, T: DeserializeRow<'a>>(
+        &'a self,
+        version: ProtocolVersion,
+    ) -> TypedRows<'a, T> {
+        TypedRows {
+            rows: self.iter(),
+            columns: self.columns(),
+            version,
+            marker: std::marker::PhantomData,
+        }
+    }
+
+    /// Reads each row into `T`, described by `columns` (for results sent
+    /// with No_metadata, whose columns the prepared statement knows).
+    pub fn typed_with<'a, T: DeserializeRow<'a>>(
+        &'a self,
+        columns: &'a [ColumnSpec],
+        version: ProtocolVersion,
+    ) -> TypedRows<'a, T> {
+        TypedRows {
+            rows: self.iter(),
+            columns: Some(columns),
+            version,
+            marker: std::marker::PhantomData,
+        }
+    }
+
     pub(crate) fn decode(r: &mut Reader, version: ProtocolVersion) -> Result<Self, DecodeError> {
         let metadata = RowsMetadata::decode(r, version, &ROWS_METADATA)?;
         let count_offset = r.position();
@@ -378,7 +429,7 @@ impl Rows {
         for _ in 0..values {
             pos = match next_value(&rest, pos) {
                 Ok((_, next)) => next,
-                Err(ValueError {
+                Err(ValueOverrun {
                     at,
                     needed,
                     available,
@@ -454,7 +505,7 @@ impl<'a> IntoIterator for &'a Rows {
 }
 
 /// Where a `[bytes]` value could not be read: offset, bytes needed and left.
-struct ValueError {
+struct ValueOverrun {
     at: usize,
     needed: usize,
     available: usize,
@@ -465,13 +516,13 @@ struct ValueError {
 fn next_value(
     data: &[u8],
     pos: usize,
-) -> Result<(Option<std::ops::Range<usize>>, usize), ValueError> {
+) -> Result<(Option<std::ops::Range<usize>>, usize), ValueOverrun> {
     let available = data.len().saturating_sub(pos);
     let len_bytes: [u8; 4] = data
         .get(pos..)
         .and_then(|rest| rest.get(..4))
         .and_then(|b| b.try_into().ok())
-        .ok_or(ValueError {
+        .ok_or(ValueOverrun {
             at: pos,
             needed: 4,
             available,
@@ -484,11 +535,37 @@ fn next_value(
     let end = start.checked_add(len).filter(|&end| end <= data.len());
     match end {
         Some(end) => Ok((Some(start..end), end)),
-        None => Err(ValueError {
+        None => Err(ValueOverrun {
             at: start,
             needed: len,
             available: data.len() - start,
         }),
+    }
+}
+
+/// An iterator that reads each row of a [`Rows`] result into `T`; see
+/// [`Rows::typed`].
+#[derive(Debug)]
+pub struct TypedRows<'a, T> {
+    rows: RowIter<'a>,
+    columns: Option<&'a [ColumnSpec]>,
+    version: ProtocolVersion,
+    marker: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<'a, T: DeserializeRow<'a>> Iterator for TypedRows<'a, T> {
+    type Item = Result<T, ValueError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let row = self.rows.next()?;
+        let Some(columns) = self.columns else {
+            return Some(Err(ValueError::MissingMetadata));
+        };
+        Some(T::deserialize_row(columns, row.values(), self.version))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.rows.size_hint()
     }
 }
 
