@@ -186,10 +186,27 @@ impl Opcode {
             Ok(())
         } else {
             Err(DecodeError::NotInVersion {
-                what: format!("the {} message", self.name()),
+                what: self.missing_message(),
                 version,
             })
         }
+    }
+
+    /// Fails with [`EncodeError::NotInVersion`] unless the message exists in
+    /// `version`: the encoding side of [`Opcode::check_version`].
+    pub fn check_encodable(self, version: ProtocolVersion) -> Result<(), EncodeError> {
+        if self.exists_in(version) {
+            Ok(())
+        } else {
+            Err(EncodeError::NotInVersion {
+                what: self.missing_message(),
+                version,
+            })
+        }
+    }
+
+    fn missing_message(self) -> String {
+        format!("the {} message", self.name())
     }
 }
 

@@ -15,6 +15,31 @@
 //!
 //! Decoding never panics and never allocates more than the input can
 //! justify: every malformed input is a [`DecodeError`].
+//!
+//! # Example
+//!
+//! One side encodes a request into a frame; the other splits its byte
+//! stream into frames and decodes them.
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use cql_protocol::message::request::{Query, QueryParameters, Request};
+//! use cql_protocol::message::{MessageCodec, RequestFrame};
+//! use cql_protocol::{Compression, Consistency, FrameDecoder, ProtocolVersion};
+//!
+//! let codec = MessageCodec::new(ProtocolVersion::V2).with_compression(Some(Compression::Lz4));
+//! let query = Query {
+//!     query: "SELECT * FROM system.local".into(),
+//!     params: QueryParameters { consistency: Consistency::One, ..Default::default() },
+//! };
+//! let mut wire = BytesMut::new();
+//! codec.encode_request(&RequestFrame::new(1, Request::Query(query.clone())), &mut wire)?;
+//!
+//! let frame = FrameDecoder::new().decode(&mut wire)?.expect("a whole frame");
+//! let request = codec.decode_request(frame)?;
+//! assert_eq!(request.request, Request::Query(query));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod compression;
 pub mod consistency;

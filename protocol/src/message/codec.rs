@@ -209,12 +209,7 @@ impl MessageCodec {
         out: &mut BytesMut,
         write_body: impl FnOnce(&mut BytesMut) -> Result<(), EncodeError>,
     ) -> Result<(), EncodeError> {
-        if !opcode.exists_in(self.version) {
-            return Err(EncodeError::NotInVersion {
-                what: format!("the {} message", opcode.name()),
-                version: self.version,
-            });
-        }
+        opcode.check_encodable(self.version)?;
         let start = out.len();
         let header_len = self.version.header_len();
         out.put_bytes(0, header_len);

@@ -117,13 +117,7 @@ impl Request {
         version: ProtocolVersion,
         buf: &mut BytesMut,
     ) -> Result<(), EncodeError> {
-        let opcode = self.opcode();
-        if !opcode.exists_in(version) {
-            return Err(EncodeError::NotInVersion {
-                what: format!("the {} message", opcode.name()),
-                version,
-            });
-        }
+        self.opcode().check_encodable(version)?;
         let start = buf.len();
         let result = match self {
             Request::Startup(m) => m.encode(buf),

@@ -94,13 +94,7 @@ impl Response {
         version: ProtocolVersion,
         buf: &mut BytesMut,
     ) -> Result<(), EncodeError> {
-        let opcode = self.opcode();
-        if !opcode.exists_in(version) {
-            return Err(EncodeError::NotInVersion {
-                what: format!("the {} message", opcode.name()),
-                version,
-            });
-        }
+        self.opcode().check_encodable(version)?;
         let start = buf.len();
         let result = self.encode_inner(version, buf);
         if result.is_err() {
