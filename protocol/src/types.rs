@@ -10,8 +10,8 @@ use crate::version::ProtocolVersion;
 use crate::wire::{put_string, Reader};
 
 /// How deeply collection types may nest when decoded from the wire. Real
-/// schemas nest at most two levels in v1/v2 (collections of collections need
-/// frozen types, which came in v3); the bound keeps a hostile body from
+/// schemas nest at most a few levels (collections of collections need the
+/// frozen types of Cassandra 2.1+); the bound keeps a hostile body from
 /// recursing without end.
 pub const MAX_TYPE_NESTING: usize = 16;
 

@@ -1157,10 +1157,10 @@ fn rows_wide_global_and_per_column_specs_paging_and_no_metadata() {
 
 /// Collections of collections (see [`nested_type_cases`]).
 ///
-/// CODEC DISAGREEMENT (expected to fail until the codec is fixed): we
-/// write the inner collection of a v1/v2 value in the v1/v2 `[short]`
-/// layout; Cassandra 2.1+ and the driver use the v3 `[int]` layout inside,
-/// so the driver fails ("unpack requires a buffer of 4 bytes") or misreads.
+/// The inner collection of a v1/v2 value takes the v3 `[int]` layout, as in
+/// Cassandra 2.1+ and the driver; this test found that our codec first wrote
+/// it in the `[short]` layout (the driver failed with "unpack requires a
+/// buffer of 4 bytes").
 #[test]
 fn rows_of_nested_collections() {
     run(&single_column_cases(&nested_type_cases(), "nested"));
@@ -1169,7 +1169,7 @@ fn rows_of_nested_collections() {
 /// The decoding side of the same disagreement: the driver's own bytes for
 /// `{'a': [1, 2]}` as `map<varchar, list<int>>` on v2
 /// (`MapType.to_binary(..., 2)`): outer `[short]` layout, inner list in the
-/// `[int]` layout. CODEC DISAGREEMENT: expected to fail until fixed.
+/// `[int]` layout.
 #[test]
 fn nested_collection_in_driver_layout_decodes() {
     let driver_bytes = oracle::unhex("000100016100140000000200000004000000010000000400000002");

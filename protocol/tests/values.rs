@@ -331,12 +331,21 @@ fn collections_in_the_v2_layout() {
         map_bytes,
         CqlValue::Map(vec![(CqlValue::Text("a".into()), CqlValue::Int(1))]),
     );
-    let mut nested = vec![0, 1, 0, map_bytes.len() as u8];
-    nested.extend_from_slice(map_bytes);
+    // A collection nested in a collection takes the v3 [int] layout on every
+    // version (Cassandra 2.1+, and the DataStax drivers' max(3, version)):
+    // the outer list is [short]-sized, the map inside it [int]-sized.
+    #[rustfmt::skip]
+    let nested: &[u8] = &[
+        0, 1,                                  // list: 1 element ([short])
+        0, 17,                                 // element: 17 bytes ([short])
+        0, 0, 0, 1,                            // map: 1 entry ([int])
+        0, 0, 0, 1, b'a',                      // key "a" ([int] length)
+        0, 0, 0, 4, 0, 0, 0, 1,                // value 1 ([int] length)
+    ];
     vector(
         vec![BTreeMap::from([("a".to_string(), 1i32)])],
         &list(map(ColumnType::Varchar, ColumnType::Int)),
-        &nested,
+        nested,
         CqlValue::List(vec![CqlValue::Map(vec![(
             CqlValue::Text("a".into()),
             CqlValue::Int(1),
@@ -815,17 +824,27 @@ fn type_mismatches() {
 
 #[test]
 fn nesting_is_bounded() {
-    // list<list<...<int>...>> nested 40 deep, with one element per level.
-    let depth = 40;
-    let mut ty = ColumnType::Int;
-    let mut bytes = vec![0, 0, 0, 1];
-    for _ in 0..depth {
-        ty = list(ty);
-        let mut outer = vec![0, 1];
-        outer.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
-        outer.extend_from_slice(&bytes);
-        bytes = outer;
+    /// list<list<...<int>...>> `depth` deep with one element per level: the
+    /// outermost list in the v2 [short] layout, the nested ones in [int].
+    fn nested_lists(depth: usize) -> (ColumnType, Vec<u8>) {
+        let mut ty = ColumnType::Int;
+        let mut bytes = vec![0, 0, 0, 1];
+        for level in (0..depth).rev() {
+            ty = list(ty);
+            let mut outer = Vec::new();
+            if level == 0 {
+                outer.extend_from_slice(&1u16.to_be_bytes());
+                outer.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
+            } else {
+                outer.extend_from_slice(&1i32.to_be_bytes());
+                outer.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+            }
+            outer.extend_from_slice(&bytes);
+            bytes = outer;
+        }
+        (ty, bytes)
     }
+    let (ty, bytes) = nested_lists(40);
     assert_eq!(
         CqlValue::deserialize(&ty, &bytes, V2),
         Err(ValueError::NestingTooDeep {
@@ -833,15 +852,7 @@ fn nesting_is_bounded() {
         })
     );
     // Nesting within the limit decodes.
-    let mut ty = ColumnType::Int;
-    let mut bytes = vec![0, 0, 0, 1];
-    for _ in 0..MAX_VALUE_NESTING {
-        ty = list(ty);
-        let mut outer = vec![0, 1];
-        outer.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
-        outer.extend_from_slice(&bytes);
-        bytes = outer;
-    }
+    let (ty, bytes) = nested_lists(MAX_VALUE_NESTING);
     let value = CqlValue::deserialize(&ty, &bytes, V2).unwrap();
     let mut out = BytesMut::new();
     value.serialize(V2, &mut out).unwrap();

@@ -1,8 +1,9 @@
 //! The collection layouts (spec §6.10–6.12): a count followed by
 //! length-prefixed elements.
 //!
-//! Both layouts are implemented, chosen by
-//! [`ProtocolVersion::collection_size_width`]:
+//! Both layouts are implemented. A top-level collection takes its protocol
+//! version's layout ([`ProtocolVersion::collection_size_width`]); a
+//! collection nested in another always takes the `[int]` one ([`layout`]):
 //!
 //! - [`CollectionSizeWidth::Short`] (v1, v2): `[short]` count and
 //!   `[short bytes]` elements, so at most 65535 elements of at most 65535
@@ -29,16 +30,21 @@ fn max_for(width: CollectionSizeWidth) -> usize {
     }
 }
 
-/// Writes a collection's element (or entry) count.
-pub(crate) fn write_count(
-    count: usize,
-    version: ProtocolVersion,
-    out: &mut BytesMut,
-) -> Result<(), ValueError> {
-    write_count_in(count, version.collection_size_width(), out)
+/// The layout of a collection value: the protocol version's own at the top
+/// level, and always the v3 `[int]` layout for a collection nested in
+/// another, whatever the version. Cassandra 2.1+ sends frozen nested
+/// collections that way on v1/v2 connections, and the DataStax drivers read
+/// and write them so (`max(3, protocol_version)` for inner values).
+pub(crate) fn layout(version: ProtocolVersion, nested: bool) -> CollectionSizeWidth {
+    if nested {
+        CollectionSizeWidth::Int
+    } else {
+        version.collection_size_width()
+    }
 }
 
-fn write_count_in(
+/// Writes a collection's element (or entry) count.
+pub(crate) fn write_count(
     count: usize,
     width: CollectionSizeWidth,
     out: &mut BytesMut,
@@ -57,18 +63,6 @@ fn write_count_in(
 /// Writes one element: a length placeholder, the element's bytes written by
 /// `write`, then the real length patched in.
 pub(crate) fn write_element<F>(
-    collection: &ColumnType,
-    version: ProtocolVersion,
-    out: &mut BytesMut,
-    write: F,
-) -> Result<(), ValueError>
-where
-    F: FnOnce(&mut BytesMut) -> Result<IsNull, ValueError>,
-{
-    write_element_in(collection, version.collection_size_width(), out, write)
-}
-
-fn write_element_in<F>(
     collection: &ColumnType,
     width: CollectionSizeWidth,
     out: &mut BytesMut,
@@ -128,15 +122,6 @@ impl<'f> CollectionReader<'f> {
     /// elements (entries of `per_entry` elements, for maps) can fit in the
     /// bytes that follow, before the caller allocates anything for them.
     pub(crate) fn new(
-        ty: &ColumnType,
-        bytes: &'f [u8],
-        version: ProtocolVersion,
-        per_entry: usize,
-    ) -> Result<(Self, usize), ValueError> {
-        Self::new_in(ty, bytes, version.collection_size_width(), per_entry)
-    }
-
-    fn new_in(
         ty: &ColumnType,
         bytes: &'f [u8],
         width: CollectionSizeWidth,
@@ -252,9 +237,9 @@ mod tests {
     fn write_all(width: CollectionSizeWidth, items: &[Option<i32>]) -> Result<Vec<u8>, ValueError> {
         let ty = list_int();
         let mut out = BytesMut::new();
-        write_count_in(items.len(), width, &mut out)?;
+        write_count(items.len(), width, &mut out)?;
         for item in items {
-            write_element_in(&ty, width, &mut out, |out| match item {
+            write_element(&ty, width, &mut out, |out| match item {
                 Some(v) => {
                     out.put_i32(*v);
                     Ok(IsNull::No)
@@ -270,7 +255,7 @@ mod tests {
         bytes: &[u8],
     ) -> Result<Vec<Option<Vec<u8>>>, ValueError> {
         let ty = list_int();
-        let (mut r, count) = CollectionReader::new_in(&ty, bytes, width, 1)?;
+        let (mut r, count) = CollectionReader::new(&ty, bytes, width, 1)?;
         let mut out = Vec::new();
         for _ in 0..count {
             out.push(r.next_element(&ty)?.map(<[u8]>::to_vec));
@@ -341,16 +326,16 @@ mod tests {
         let ty = list_int();
         let mut out = BytesMut::new();
         assert_eq!(
-            write_count_in(65_536, CollectionSizeWidth::Short, &mut out),
+            write_count(65_536, CollectionSizeWidth::Short, &mut out),
             Err(ValueError::TooManyElements {
                 count: 65_536,
                 max: 65_535
             })
         );
-        write_count_in(65_535, CollectionSizeWidth::Short, &mut out).unwrap();
+        write_count(65_535, CollectionSizeWidth::Short, &mut out).unwrap();
         assert_eq!(&out[..], &[0xff, 0xff]);
         let mut out = BytesMut::new();
-        let err = write_element_in(&ty, CollectionSizeWidth::Short, &mut out, |out| {
+        let err = write_element(&ty, CollectionSizeWidth::Short, &mut out, |out| {
             out.put_bytes(7, 65_536);
             Ok(IsNull::No)
         });
@@ -362,7 +347,7 @@ mod tests {
             })
         );
         assert!(out.is_empty());
-        write_element_in(&ty, CollectionSizeWidth::Short, &mut out, |out| {
+        write_element(&ty, CollectionSizeWidth::Short, &mut out, |out| {
             out.put_bytes(7, 65_535);
             Ok(IsNull::No)
         })

@@ -6,7 +6,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use num_bigint::BigInt;
 use uuid::Uuid;
 
-use super::collection::{write_count, write_element, CollectionReader};
+use super::collection::{layout, write_count, write_element, CollectionReader};
 use super::scalar::{self, check_ascii, check_timeuuid, empty_is_value};
 use super::{varint, CqlDecimal, CqlTimestamp, IsNull, ValueError, MAX_VALUE_NESTING};
 use crate::types::ColumnType;
@@ -213,7 +213,8 @@ fn decode_at(
         ColumnType::List(elem) => CqlValue::List(decode_sequence(ty, elem, bytes, version, depth)?),
         ColumnType::Set(elem) => CqlValue::Set(decode_sequence(ty, elem, bytes, version, depth)?),
         ColumnType::Map(key_ty, value_ty) => {
-            let (mut reader, count) = CollectionReader::new(ty, bytes, version, 2)?;
+            let (mut reader, count) =
+                CollectionReader::new(ty, bytes, layout(version, depth > 0), 2)?;
             let mut entries = Vec::with_capacity(count);
             for _ in 0..count {
                 let key = decode_element(ty, key_ty, reader.next_element(ty)?, version, depth)?;
@@ -233,7 +234,7 @@ fn decode_sequence(
     version: ProtocolVersion,
     depth: usize,
 ) -> Result<Vec<CqlValue>, ValueError> {
-    let (mut reader, count) = CollectionReader::new(ty, bytes, version, 1)?;
+    let (mut reader, count) = CollectionReader::new(ty, bytes, layout(version, depth > 0), 1)?;
     let mut items = Vec::with_capacity(count);
     for _ in 0..count {
         items.push(decode_element(
@@ -270,6 +271,7 @@ fn encode_untyped(
     depth: usize,
 ) -> Result<(), ValueError> {
     check_depth(depth)?;
+    let width = layout(version, depth > 0);
     match value {
         CqlValue::Ascii(s) => {
             check_ascii(s.as_bytes())?;
@@ -295,21 +297,21 @@ fn encode_untyped(
             // `write_element` names the collection type only when an element
             // is null, which an untyped element never is.
             let ty = ColumnType::Blob;
-            write_count(items.len(), version, out)?;
+            write_count(items.len(), width, out)?;
             for item in items {
-                write_element(&ty, version, out, |out| {
+                write_element(&ty, width, out, |out| {
                     encode_untyped(item, version, out, depth + 1).map(|()| IsNull::No)
                 })?;
             }
         }
         CqlValue::Map(entries) => {
             let ty = ColumnType::Blob;
-            write_count(entries.len(), version, out)?;
+            write_count(entries.len(), width, out)?;
             for (k, v) in entries {
-                write_element(&ty, version, out, |out| {
+                write_element(&ty, width, out, |out| {
                     encode_untyped(k, version, out, depth + 1).map(|()| IsNull::No)
                 })?;
-                write_element(&ty, version, out, |out| {
+                write_element(&ty, width, out, |out| {
                     encode_untyped(v, version, out, depth + 1).map(|()| IsNull::No)
                 })?;
             }
@@ -317,6 +319,27 @@ fn encode_untyped(
         CqlValue::Empty => {}
     }
     Ok(())
+}
+
+/// Encodes `value` as an element of a collection (nested collections take
+/// the v3 layout), for an element type `ty`.
+pub(crate) fn encode_typed_element(
+    value: &CqlValue,
+    ty: &ColumnType,
+    version: ProtocolVersion,
+    out: &mut BytesMut,
+) -> Result<(), ValueError> {
+    encode_typed(value, ty, version, out, 1)
+}
+
+/// Decodes `bytes` as an element of a collection (nested collections take
+/// the v3 layout).
+pub(crate) fn decode_element_value(
+    ty: &ColumnType,
+    bytes: &[u8],
+    version: ProtocolVersion,
+) -> Result<CqlValue, ValueError> {
+    decode_at(ty, bytes, version, 1)
 }
 
 /// Encodes `value` for a column of type `ty`, failing if they do not match.
@@ -329,6 +352,7 @@ pub(crate) fn encode_typed(
 ) -> Result<(), ValueError> {
     use ColumnType as T;
     check_depth(depth)?;
+    let width = layout(version, depth > 0);
     match (value, ty) {
         (CqlValue::Empty, _) => {}
         (CqlValue::Ascii(s) | CqlValue::Text(s), T::Ascii | T::Text | T::Varchar) => {
@@ -351,20 +375,20 @@ pub(crate) fn encode_typed(
         (CqlValue::Varint(v), T::Varint) => varint::put_bigint(v, out),
         (CqlValue::Inet(ip), T::Inet) => scalar::put_inet(ip, out),
         (CqlValue::List(items) | CqlValue::Set(items), T::List(elem) | T::Set(elem)) => {
-            write_count(items.len(), version, out)?;
+            write_count(items.len(), width, out)?;
             for item in items {
-                write_element(ty, version, out, |out| {
+                write_element(ty, width, out, |out| {
                     encode_typed(item, elem, version, out, depth + 1).map(|()| IsNull::No)
                 })?;
             }
         }
         (CqlValue::Map(entries), T::Map(key_ty, value_ty)) => {
-            write_count(entries.len(), version, out)?;
+            write_count(entries.len(), width, out)?;
             for (k, v) in entries {
-                write_element(ty, version, out, |out| {
+                write_element(ty, width, out, |out| {
                     encode_typed(k, key_ty, version, out, depth + 1).map(|()| IsNull::No)
                 })?;
-                write_element(ty, version, out, |out| {
+                write_element(ty, width, out, |out| {
                     encode_typed(v, value_ty, version, out, depth + 1).map(|()| IsNull::No)
                 })?;
             }

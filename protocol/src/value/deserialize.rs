@@ -8,7 +8,8 @@ use bytes::Bytes;
 use num_bigint::BigInt;
 use uuid::Uuid;
 
-use super::collection::CollectionReader;
+use super::collection::{layout, CollectionReader};
+use super::cql_value::decode_element_value;
 use super::scalar::{self, empty_is_value, non_empty, non_null};
 use super::{CqlDecimal, CqlTimestamp, CqlValue, ValueError};
 use crate::types::ColumnType;
@@ -48,6 +49,19 @@ pub trait DeserializeValue<'frame>: Sized {
         value: Option<&'frame [u8]>,
         version: ProtocolVersion,
     ) -> Result<Self, ValueError>;
+
+    /// Reads the value as an element of a collection. A collection nested in
+    /// another always takes the v3 `[int]` layout, whatever the protocol
+    /// version (as Cassandra 2.1+ and the DataStax drivers do it); every other
+    /// value reads as [`deserialize`](Self::deserialize) reads it, which is
+    /// what this default does. Collections override it, wrappers forward it.
+    fn deserialize_element(
+        ty: &ColumnType,
+        value: Option<&'frame [u8]>,
+        version: ProtocolVersion,
+    ) -> Result<Self, ValueError> {
+        Self::deserialize(ty, value, version)
+    }
 }
 
 /// A value that may also be the legacy zero-length "empty" value, which
@@ -95,6 +109,17 @@ impl<'frame, T: DeserializeValue<'frame>> DeserializeValue<'frame> for MaybeEmpt
             _ => T::deserialize(ty, value, version).map(MaybeEmpty::Value),
         }
     }
+
+    fn deserialize_element(
+        ty: &ColumnType,
+        value: Option<&'frame [u8]>,
+        version: ProtocolVersion,
+    ) -> Result<Self, ValueError> {
+        match value {
+            Some([]) if !empty_is_value(ty) => Ok(MaybeEmpty::Empty),
+            _ => T::deserialize_element(ty, value, version).map(MaybeEmpty::Value),
+        }
+    }
 }
 
 impl<'frame, T: DeserializeValue<'frame>> DeserializeValue<'frame> for Option<T> {
@@ -106,6 +131,17 @@ impl<'frame, T: DeserializeValue<'frame>> DeserializeValue<'frame> for Option<T>
         match value {
             None => Ok(None),
             Some(_) => T::deserialize(ty, value, version).map(Some),
+        }
+    }
+
+    fn deserialize_element(
+        ty: &ColumnType,
+        value: Option<&'frame [u8]>,
+        version: ProtocolVersion,
+    ) -> Result<Self, ValueError> {
+        match value {
+            None => Ok(None),
+            Some(_) => T::deserialize_element(ty, value, version).map(Some),
         }
     }
 }
@@ -262,6 +298,14 @@ impl<'frame> DeserializeValue<'frame> for CqlValue {
     ) -> Result<Self, ValueError> {
         CqlValue::deserialize(ty, non_null("CqlValue", ty, value)?, version)
     }
+
+    fn deserialize_element(
+        ty: &ColumnType,
+        value: Option<&'frame [u8]>,
+        version: ProtocolVersion,
+    ) -> Result<Self, ValueError> {
+        decode_element_value(ty, non_null("CqlValue", ty, value)?, version)
+    }
 }
 
 /// Reads the elements of a list or set value (also accepting the other kind
@@ -272,6 +316,7 @@ fn read_sequence<'f, T, C>(
     ty: &ColumnType,
     value: Option<&'f [u8]>,
     version: ProtocolVersion,
+    nested: bool,
     with_capacity: impl FnOnce(usize) -> C,
     mut push: impl FnMut(&mut C, T),
 ) -> Result<C, ValueError>
@@ -284,10 +329,10 @@ where
     };
     let bytes = non_null(rust_type, ty, value)?;
     non_empty(ty, bytes)?;
-    let (mut reader, count) = CollectionReader::new(ty, bytes, version, 1)?;
+    let (mut reader, count) = CollectionReader::new(ty, bytes, layout(version, nested), 1)?;
     let mut out = with_capacity(count);
     for _ in 0..count {
-        let item = T::deserialize(elem, reader.next_element(ty)?, version)?;
+        let item = T::deserialize_element(elem, reader.next_element(ty)?, version)?;
         push(&mut out, item);
     }
     reader.finish(ty)?;
@@ -299,6 +344,7 @@ fn read_map<'f, K, V, C>(
     ty: &ColumnType,
     value: Option<&'f [u8]>,
     version: ProtocolVersion,
+    nested: bool,
     with_capacity: impl FnOnce(usize) -> C,
     mut insert: impl FnMut(&mut C, K, V),
 ) -> Result<C, ValueError>
@@ -311,11 +357,11 @@ where
     };
     let bytes = non_null(rust_type, ty, value)?;
     non_empty(ty, bytes)?;
-    let (mut reader, count) = CollectionReader::new(ty, bytes, version, 2)?;
+    let (mut reader, count) = CollectionReader::new(ty, bytes, layout(version, nested), 2)?;
     let mut out = with_capacity(count);
     for _ in 0..count {
-        let k = K::deserialize(key_ty, reader.next_element(ty)?, version)?;
-        let v = V::deserialize(value_ty, reader.next_element(ty)?, version)?;
+        let k = K::deserialize_element(key_ty, reader.next_element(ty)?, version)?;
+        let v = V::deserialize_element(value_ty, reader.next_element(ty)?, version)?;
         insert(&mut out, k, v);
     }
     reader.finish(ty)?;
@@ -334,6 +380,23 @@ impl<'frame, T: DeserializeValue<'frame>> DeserializeValue<'frame> for Vec<T> {
             ty,
             value,
             version,
+            false,
+            Vec::with_capacity,
+            Vec::push,
+        )
+    }
+
+    fn deserialize_element(
+        ty: &ColumnType,
+        value: Option<&'frame [u8]>,
+        version: ProtocolVersion,
+    ) -> Result<Self, ValueError> {
+        read_sequence(
+            std::any::type_name::<Self>(),
+            ty,
+            value,
+            version,
+            true,
             Vec::with_capacity,
             Vec::push,
         )
@@ -356,6 +419,25 @@ where
             ty,
             value,
             version,
+            false,
+            |n| HashSet::with_capacity_and_hasher(n, S::default()),
+            |set, item| {
+                set.insert(item);
+            },
+        )
+    }
+
+    fn deserialize_element(
+        ty: &ColumnType,
+        value: Option<&'frame [u8]>,
+        version: ProtocolVersion,
+    ) -> Result<Self, ValueError> {
+        read_sequence(
+            std::any::type_name::<Self>(),
+            ty,
+            value,
+            version,
+            true,
             |n| HashSet::with_capacity_and_hasher(n, S::default()),
             |set, item| {
                 set.insert(item);
@@ -379,6 +461,25 @@ where
             ty,
             value,
             version,
+            false,
+            |_| BTreeSet::new(),
+            |set, item| {
+                set.insert(item);
+            },
+        )
+    }
+
+    fn deserialize_element(
+        ty: &ColumnType,
+        value: Option<&'frame [u8]>,
+        version: ProtocolVersion,
+    ) -> Result<Self, ValueError> {
+        read_sequence(
+            std::any::type_name::<Self>(),
+            ty,
+            value,
+            version,
+            true,
             |_| BTreeSet::new(),
             |set, item| {
                 set.insert(item);
@@ -404,6 +505,25 @@ where
             ty,
             value,
             version,
+            false,
+            |n| HashMap::with_capacity_and_hasher(n, S::default()),
+            |map, k, v| {
+                map.insert(k, v);
+            },
+        )
+    }
+
+    fn deserialize_element(
+        ty: &ColumnType,
+        value: Option<&'frame [u8]>,
+        version: ProtocolVersion,
+    ) -> Result<Self, ValueError> {
+        read_map(
+            std::any::type_name::<Self>(),
+            ty,
+            value,
+            version,
+            true,
             |n| HashMap::with_capacity_and_hasher(n, S::default()),
             |map, k, v| {
                 map.insert(k, v);
@@ -428,6 +548,25 @@ where
             ty,
             value,
             version,
+            false,
+            |_| BTreeMap::new(),
+            |map, k, v| {
+                map.insert(k, v);
+            },
+        )
+    }
+
+    fn deserialize_element(
+        ty: &ColumnType,
+        value: Option<&'frame [u8]>,
+        version: ProtocolVersion,
+    ) -> Result<Self, ValueError> {
+        read_map(
+            std::any::type_name::<Self>(),
+            ty,
+            value,
+            version,
+            true,
             |_| BTreeMap::new(),
             |map, k, v| {
                 map.insert(k, v);

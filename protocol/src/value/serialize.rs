@@ -7,8 +7,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 use num_bigint::BigInt;
 use uuid::Uuid;
 
-use super::collection::{write_count, write_element};
-use super::cql_value::encode_typed;
+use super::collection::{layout, write_count, write_element};
+use super::cql_value::{encode_typed, encode_typed_element};
 use super::scalar::{self, check_timeuuid};
 use super::{varint, CqlDecimal, CqlTimestamp, CqlValue, MaybeEmpty, ValueError};
 use crate::types::ColumnType;
@@ -62,6 +62,20 @@ pub trait SerializeValue {
         version: ProtocolVersion,
         out: &mut BytesMut,
     ) -> Result<IsNull, ValueError>;
+
+    /// Writes the value as an element of a collection. A collection nested
+    /// in another always takes the v3 `[int]` layout, whatever the protocol
+    /// version (as Cassandra 2.1+ and the DataStax drivers do it); every other
+    /// value is written as [`serialize`](Self::serialize) writes it, which is
+    /// what this default does. Collections override it, wrappers forward it.
+    fn serialize_element(
+        &self,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        self.serialize(ty, version, out)
+    }
 
     /// The CQL type this value maps to when no metadata is known
     /// (unprepared statements), or `None` if the value cannot tell (a null,
@@ -153,6 +167,15 @@ impl<T: SerializeValue + ?Sized> SerializeValue for &T {
         (**self).serialize(ty, version, out)
     }
 
+    fn serialize_element(
+        &self,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        (**self).serialize_element(ty, version, out)
+    }
+
     fn natural_type(&self) -> Option<ColumnType> {
         (**self).natural_type()
     }
@@ -166,6 +189,15 @@ impl<T: SerializeValue + ?Sized> SerializeValue for Box<T> {
         out: &mut BytesMut,
     ) -> Result<IsNull, ValueError> {
         (**self).serialize(ty, version, out)
+    }
+
+    fn serialize_element(
+        &self,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        (**self).serialize_element(ty, version, out)
     }
 
     fn natural_type(&self) -> Option<ColumnType> {
@@ -186,6 +218,18 @@ impl<T: SerializeValue> SerializeValue for Option<T> {
         }
     }
 
+    fn serialize_element(
+        &self,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        match self {
+            Some(v) => v.serialize_element(ty, version, out),
+            None => Ok(IsNull::Yes),
+        }
+    }
+
     fn natural_type(&self) -> Option<ColumnType> {
         self.as_ref().and_then(T::natural_type)
     }
@@ -201,6 +245,18 @@ impl<T: SerializeValue> SerializeValue for MaybeEmpty<T> {
     ) -> Result<IsNull, ValueError> {
         match self {
             MaybeEmpty::Value(v) => v.serialize(ty, version, out),
+            MaybeEmpty::Empty => Ok(IsNull::No),
+        }
+    }
+
+    fn serialize_element(
+        &self,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        match self {
+            MaybeEmpty::Value(v) => v.serialize_element(ty, version, out),
             MaybeEmpty::Empty => Ok(IsNull::No),
         }
     }
@@ -419,6 +475,16 @@ impl SerializeValue for CqlValue {
         Ok(IsNull::No)
     }
 
+    fn serialize_element(
+        &self,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        encode_typed_element(self, ty, version, out)?;
+        Ok(IsNull::No)
+    }
+
     fn natural_type(&self) -> Option<ColumnType> {
         self.column_type()
     }
@@ -431,6 +497,7 @@ fn serialize_sequence<'a, T, I>(
     items: I,
     ty: &ColumnType,
     version: ProtocolVersion,
+    nested: bool,
     out: &mut BytesMut,
 ) -> Result<IsNull, ValueError>
 where
@@ -441,9 +508,12 @@ where
         ColumnType::List(elem) | ColumnType::Set(elem) => elem,
         _ => return Err(ValueError::mismatch(rust_type, ty)),
     };
-    write_count(items.len(), version, out)?;
+    let width = layout(version, nested);
+    write_count(items.len(), width, out)?;
     for item in items {
-        write_element(ty, version, out, |out| item.serialize(elem, version, out))?;
+        write_element(ty, width, out, |out| {
+            item.serialize_element(elem, version, out)
+        })?;
     }
     Ok(IsNull::No)
 }
@@ -453,6 +523,7 @@ fn serialize_map<'a, K, V, I>(
     entries: I,
     ty: &ColumnType,
     version: ProtocolVersion,
+    nested: bool,
     out: &mut BytesMut,
 ) -> Result<IsNull, ValueError>
 where
@@ -463,10 +534,15 @@ where
     let ColumnType::Map(key_ty, value_ty) = ty else {
         return Err(ValueError::mismatch(rust_type, ty));
     };
-    write_count(entries.len(), version, out)?;
+    let width = layout(version, nested);
+    write_count(entries.len(), width, out)?;
     for (k, v) in entries {
-        write_element(ty, version, out, |out| k.serialize(key_ty, version, out))?;
-        write_element(ty, version, out, |out| v.serialize(value_ty, version, out))?;
+        write_element(ty, width, out, |out| {
+            k.serialize_element(key_ty, version, out)
+        })?;
+        write_element(ty, width, out, |out| {
+            v.serialize_element(value_ty, version, out)
+        })?;
     }
     Ok(IsNull::No)
 }
@@ -485,7 +561,30 @@ impl<T: SerializeValue> SerializeValue for [T] {
         version: ProtocolVersion,
         out: &mut BytesMut,
     ) -> Result<IsNull, ValueError> {
-        serialize_sequence(std::any::type_name::<Self>(), self.iter(), ty, version, out)
+        serialize_sequence(
+            std::any::type_name::<Self>(),
+            self.iter(),
+            ty,
+            version,
+            false,
+            out,
+        )
+    }
+
+    fn serialize_element(
+        &self,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        serialize_sequence(
+            std::any::type_name::<Self>(),
+            self.iter(),
+            ty,
+            version,
+            true,
+            out,
+        )
     }
 
     /// A list of the first element's natural type.
@@ -502,7 +601,30 @@ impl<T: SerializeValue> SerializeValue for Vec<T> {
         version: ProtocolVersion,
         out: &mut BytesMut,
     ) -> Result<IsNull, ValueError> {
-        serialize_sequence(std::any::type_name::<Self>(), self.iter(), ty, version, out)
+        serialize_sequence(
+            std::any::type_name::<Self>(),
+            self.iter(),
+            ty,
+            version,
+            false,
+            out,
+        )
+    }
+
+    fn serialize_element(
+        &self,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        serialize_sequence(
+            std::any::type_name::<Self>(),
+            self.iter(),
+            ty,
+            version,
+            true,
+            out,
+        )
     }
 
     /// A list of the first element's natural type.
@@ -519,7 +641,30 @@ impl<T: SerializeValue, S> SerializeValue for HashSet<T, S> {
         version: ProtocolVersion,
         out: &mut BytesMut,
     ) -> Result<IsNull, ValueError> {
-        serialize_sequence(std::any::type_name::<Self>(), self.iter(), ty, version, out)
+        serialize_sequence(
+            std::any::type_name::<Self>(),
+            self.iter(),
+            ty,
+            version,
+            false,
+            out,
+        )
+    }
+
+    fn serialize_element(
+        &self,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        serialize_sequence(
+            std::any::type_name::<Self>(),
+            self.iter(),
+            ty,
+            version,
+            true,
+            out,
+        )
     }
 
     /// A set of an element's natural type.
@@ -536,7 +681,30 @@ impl<T: SerializeValue> SerializeValue for BTreeSet<T> {
         version: ProtocolVersion,
         out: &mut BytesMut,
     ) -> Result<IsNull, ValueError> {
-        serialize_sequence(std::any::type_name::<Self>(), self.iter(), ty, version, out)
+        serialize_sequence(
+            std::any::type_name::<Self>(),
+            self.iter(),
+            ty,
+            version,
+            false,
+            out,
+        )
+    }
+
+    fn serialize_element(
+        &self,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        serialize_sequence(
+            std::any::type_name::<Self>(),
+            self.iter(),
+            ty,
+            version,
+            true,
+            out,
+        )
     }
 
     /// A set of the first element's natural type.
@@ -560,7 +728,30 @@ impl<K: SerializeValue, V: SerializeValue, S> SerializeValue for HashMap<K, V, S
         version: ProtocolVersion,
         out: &mut BytesMut,
     ) -> Result<IsNull, ValueError> {
-        serialize_map(std::any::type_name::<Self>(), self.iter(), ty, version, out)
+        serialize_map(
+            std::any::type_name::<Self>(),
+            self.iter(),
+            ty,
+            version,
+            false,
+            out,
+        )
+    }
+
+    fn serialize_element(
+        &self,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        serialize_map(
+            std::any::type_name::<Self>(),
+            self.iter(),
+            ty,
+            version,
+            true,
+            out,
+        )
     }
 
     /// A map of an entry's natural key and value types.
@@ -577,7 +768,30 @@ impl<K: SerializeValue, V: SerializeValue> SerializeValue for BTreeMap<K, V> {
         version: ProtocolVersion,
         out: &mut BytesMut,
     ) -> Result<IsNull, ValueError> {
-        serialize_map(std::any::type_name::<Self>(), self.iter(), ty, version, out)
+        serialize_map(
+            std::any::type_name::<Self>(),
+            self.iter(),
+            ty,
+            version,
+            false,
+            out,
+        )
+    }
+
+    fn serialize_element(
+        &self,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        serialize_map(
+            std::any::type_name::<Self>(),
+            self.iter(),
+            ty,
+            version,
+            true,
+            out,
+        )
     }
 
     /// A map of the first entry's natural key and value types.
