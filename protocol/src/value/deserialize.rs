@@ -308,6 +308,32 @@ impl<'frame> DeserializeValue<'frame> for CqlValue {
     }
 }
 
+/// The `deserialize` and `deserialize_element` methods of a collection
+/// type: one reader (`read_sequence` or `read_map`) with the collection's
+/// constructor and insert step, taking the protocol version's layout at the
+/// top level and the v3 `[int]` one when nested.
+macro_rules! collection_deserialize_methods {
+    ($read:ident, $with_capacity:expr, $insert:expr $(,)?) => {
+        fn deserialize(
+            ty: &ColumnType,
+            value: Option<&'frame [u8]>,
+            version: ProtocolVersion,
+        ) -> Result<Self, ValueError> {
+            let name = std::any::type_name::<Self>();
+            $read(name, ty, value, version, false, $with_capacity, $insert)
+        }
+
+        fn deserialize_element(
+            ty: &ColumnType,
+            value: Option<&'frame [u8]>,
+            version: ProtocolVersion,
+        ) -> Result<Self, ValueError> {
+            let name = std::any::type_name::<Self>();
+            $read(name, ty, value, version, true, $with_capacity, $insert)
+        }
+    };
+}
+
 /// Reads the elements of a list or set value (also accepting the other kind
 /// when `any_sequence`), handing each to `push`, after checking the count
 /// against the bytes left. `reserve` receives the checked count.
@@ -368,211 +394,61 @@ where
     Ok(out)
 }
 
+/// Reads `list` and `set` values, in wire order.
 impl<'frame, T: DeserializeValue<'frame>> DeserializeValue<'frame> for Vec<T> {
-    /// Reads `list` and `set` values, in wire order.
-    fn deserialize(
-        ty: &ColumnType,
-        value: Option<&'frame [u8]>,
-        version: ProtocolVersion,
-    ) -> Result<Self, ValueError> {
-        read_sequence(
-            std::any::type_name::<Self>(),
-            ty,
-            value,
-            version,
-            false,
-            Vec::with_capacity,
-            Vec::push,
-        )
-    }
-
-    fn deserialize_element(
-        ty: &ColumnType,
-        value: Option<&'frame [u8]>,
-        version: ProtocolVersion,
-    ) -> Result<Self, ValueError> {
-        read_sequence(
-            std::any::type_name::<Self>(),
-            ty,
-            value,
-            version,
-            true,
-            Vec::with_capacity,
-            Vec::push,
-        )
-    }
+    collection_deserialize_methods!(read_sequence, Vec::with_capacity, Vec::push);
 }
 
+/// Reads `set` (and `list`) values; duplicates collapse.
 impl<'frame, T, S> DeserializeValue<'frame> for HashSet<T, S>
 where
     T: DeserializeValue<'frame> + Eq + Hash,
     S: BuildHasher + Default,
 {
-    /// Reads `set` (and `list`) values; duplicates collapse.
-    fn deserialize(
-        ty: &ColumnType,
-        value: Option<&'frame [u8]>,
-        version: ProtocolVersion,
-    ) -> Result<Self, ValueError> {
-        read_sequence(
-            std::any::type_name::<Self>(),
-            ty,
-            value,
-            version,
-            false,
-            |n| HashSet::with_capacity_and_hasher(n, S::default()),
-            |set, item| {
-                set.insert(item);
-            },
-        )
-    }
-
-    fn deserialize_element(
-        ty: &ColumnType,
-        value: Option<&'frame [u8]>,
-        version: ProtocolVersion,
-    ) -> Result<Self, ValueError> {
-        read_sequence(
-            std::any::type_name::<Self>(),
-            ty,
-            value,
-            version,
-            true,
-            |n| HashSet::with_capacity_and_hasher(n, S::default()),
-            |set, item| {
-                set.insert(item);
-            },
-        )
-    }
+    collection_deserialize_methods!(
+        read_sequence,
+        |n| HashSet::with_capacity_and_hasher(n, S::default()),
+        |set, item| {
+            set.insert(item);
+        }
+    );
 }
 
+/// Reads `set` (and `list`) values; duplicates collapse.
 impl<'frame, T> DeserializeValue<'frame> for BTreeSet<T>
 where
     T: DeserializeValue<'frame> + Ord,
 {
-    /// Reads `set` (and `list`) values; duplicates collapse.
-    fn deserialize(
-        ty: &ColumnType,
-        value: Option<&'frame [u8]>,
-        version: ProtocolVersion,
-    ) -> Result<Self, ValueError> {
-        read_sequence(
-            std::any::type_name::<Self>(),
-            ty,
-            value,
-            version,
-            false,
-            |_| BTreeSet::new(),
-            |set, item| {
-                set.insert(item);
-            },
-        )
-    }
-
-    fn deserialize_element(
-        ty: &ColumnType,
-        value: Option<&'frame [u8]>,
-        version: ProtocolVersion,
-    ) -> Result<Self, ValueError> {
-        read_sequence(
-            std::any::type_name::<Self>(),
-            ty,
-            value,
-            version,
-            true,
-            |_| BTreeSet::new(),
-            |set, item| {
-                set.insert(item);
-            },
-        )
-    }
+    collection_deserialize_methods!(read_sequence, |_| BTreeSet::new(), |set, item| {
+        set.insert(item);
+    });
 }
 
+/// Reads `map` values; for a repeated key the last entry wins.
 impl<'frame, K, V, S> DeserializeValue<'frame> for HashMap<K, V, S>
 where
     K: DeserializeValue<'frame> + Eq + Hash,
     V: DeserializeValue<'frame>,
     S: BuildHasher + Default,
 {
-    /// Reads `map` values; for a repeated key the last entry wins.
-    fn deserialize(
-        ty: &ColumnType,
-        value: Option<&'frame [u8]>,
-        version: ProtocolVersion,
-    ) -> Result<Self, ValueError> {
-        read_map(
-            std::any::type_name::<Self>(),
-            ty,
-            value,
-            version,
-            false,
-            |n| HashMap::with_capacity_and_hasher(n, S::default()),
-            |map, k, v| {
-                map.insert(k, v);
-            },
-        )
-    }
-
-    fn deserialize_element(
-        ty: &ColumnType,
-        value: Option<&'frame [u8]>,
-        version: ProtocolVersion,
-    ) -> Result<Self, ValueError> {
-        read_map(
-            std::any::type_name::<Self>(),
-            ty,
-            value,
-            version,
-            true,
-            |n| HashMap::with_capacity_and_hasher(n, S::default()),
-            |map, k, v| {
-                map.insert(k, v);
-            },
-        )
-    }
+    collection_deserialize_methods!(
+        read_map,
+        |n| HashMap::with_capacity_and_hasher(n, S::default()),
+        |map, k, v| {
+            map.insert(k, v);
+        }
+    );
 }
 
+/// Reads `map` values; for a repeated key the last entry wins.
 impl<'frame, K, V> DeserializeValue<'frame> for BTreeMap<K, V>
 where
     K: DeserializeValue<'frame> + Ord,
     V: DeserializeValue<'frame>,
 {
-    /// Reads `map` values; for a repeated key the last entry wins.
-    fn deserialize(
-        ty: &ColumnType,
-        value: Option<&'frame [u8]>,
-        version: ProtocolVersion,
-    ) -> Result<Self, ValueError> {
-        read_map(
-            std::any::type_name::<Self>(),
-            ty,
-            value,
-            version,
-            false,
-            |_| BTreeMap::new(),
-            |map, k, v| {
-                map.insert(k, v);
-            },
-        )
-    }
-
-    fn deserialize_element(
-        ty: &ColumnType,
-        value: Option<&'frame [u8]>,
-        version: ProtocolVersion,
-    ) -> Result<Self, ValueError> {
-        read_map(
-            std::any::type_name::<Self>(),
-            ty,
-            value,
-            version,
-            true,
-            |_| BTreeMap::new(),
-            |map, k, v| {
-                map.insert(k, v);
-            },
-        )
-    }
+    collection_deserialize_methods!(read_map, |_| BTreeMap::new(), |map, k, v| {
+        map.insert(k, v);
+    });
 }
 
 #[cfg(feature = "chrono")]

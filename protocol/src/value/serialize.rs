@@ -490,6 +490,45 @@ impl SerializeValue for CqlValue {
     }
 }
 
+/// The `serialize` and `serialize_element` methods of a collection type:
+/// one writer (`serialize_sequence` or `serialize_map`), taking the protocol
+/// version's layout at the top level and the v3 `[int]` one when nested.
+macro_rules! collection_serialize_methods {
+    ($write:ident) => {
+        fn serialize(
+            &self,
+            ty: &ColumnType,
+            version: ProtocolVersion,
+            out: &mut BytesMut,
+        ) -> Result<IsNull, ValueError> {
+            $write(
+                std::any::type_name::<Self>(),
+                self.iter(),
+                ty,
+                version,
+                false,
+                out,
+            )
+        }
+
+        fn serialize_element(
+            &self,
+            ty: &ColumnType,
+            version: ProtocolVersion,
+            out: &mut BytesMut,
+        ) -> Result<IsNull, ValueError> {
+            $write(
+                std::any::type_name::<Self>(),
+                self.iter(),
+                ty,
+                version,
+                true,
+                out,
+            )
+        }
+    };
+}
+
 /// Writes a list or set: the element type comes from `ty`, which must be one
 /// of the kinds allowed.
 fn serialize_sequence<'a, T, I>(
@@ -553,39 +592,9 @@ fn first_type<'a, T: SerializeValue + 'a>(
     items.find_map(T::natural_type)
 }
 
+/// Fits `list` and `set` columns of a type every element fits.
 impl<T: SerializeValue> SerializeValue for [T] {
-    /// Fits `list` and `set` columns of a type every element fits.
-    fn serialize(
-        &self,
-        ty: &ColumnType,
-        version: ProtocolVersion,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, ValueError> {
-        serialize_sequence(
-            std::any::type_name::<Self>(),
-            self.iter(),
-            ty,
-            version,
-            false,
-            out,
-        )
-    }
-
-    fn serialize_element(
-        &self,
-        ty: &ColumnType,
-        version: ProtocolVersion,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, ValueError> {
-        serialize_sequence(
-            std::any::type_name::<Self>(),
-            self.iter(),
-            ty,
-            version,
-            true,
-            out,
-        )
-    }
+    collection_serialize_methods!(serialize_sequence);
 
     /// A list of the first element's natural type.
     fn natural_type(&self) -> Option<ColumnType> {
@@ -593,39 +602,9 @@ impl<T: SerializeValue> SerializeValue for [T] {
     }
 }
 
+/// Fits `list` and `set` columns of a type every element fits.
 impl<T: SerializeValue> SerializeValue for Vec<T> {
-    /// Fits `list` and `set` columns of a type every element fits.
-    fn serialize(
-        &self,
-        ty: &ColumnType,
-        version: ProtocolVersion,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, ValueError> {
-        serialize_sequence(
-            std::any::type_name::<Self>(),
-            self.iter(),
-            ty,
-            version,
-            false,
-            out,
-        )
-    }
-
-    fn serialize_element(
-        &self,
-        ty: &ColumnType,
-        version: ProtocolVersion,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, ValueError> {
-        serialize_sequence(
-            std::any::type_name::<Self>(),
-            self.iter(),
-            ty,
-            version,
-            true,
-            out,
-        )
-    }
+    collection_serialize_methods!(serialize_sequence);
 
     /// A list of the first element's natural type.
     fn natural_type(&self) -> Option<ColumnType> {
@@ -633,39 +612,9 @@ impl<T: SerializeValue> SerializeValue for Vec<T> {
     }
 }
 
+/// Fits `set` (and `list`) columns of a type every element fits.
 impl<T: SerializeValue, S> SerializeValue for HashSet<T, S> {
-    /// Fits `set` (and `list`) columns of a type every element fits.
-    fn serialize(
-        &self,
-        ty: &ColumnType,
-        version: ProtocolVersion,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, ValueError> {
-        serialize_sequence(
-            std::any::type_name::<Self>(),
-            self.iter(),
-            ty,
-            version,
-            false,
-            out,
-        )
-    }
-
-    fn serialize_element(
-        &self,
-        ty: &ColumnType,
-        version: ProtocolVersion,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, ValueError> {
-        serialize_sequence(
-            std::any::type_name::<Self>(),
-            self.iter(),
-            ty,
-            version,
-            true,
-            out,
-        )
-    }
+    collection_serialize_methods!(serialize_sequence);
 
     /// A set of an element's natural type.
     fn natural_type(&self) -> Option<ColumnType> {
@@ -673,39 +622,9 @@ impl<T: SerializeValue, S> SerializeValue for HashSet<T, S> {
     }
 }
 
+/// Fits `set` (and `list`) columns of a type every element fits.
 impl<T: SerializeValue> SerializeValue for BTreeSet<T> {
-    /// Fits `set` (and `list`) columns of a type every element fits.
-    fn serialize(
-        &self,
-        ty: &ColumnType,
-        version: ProtocolVersion,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, ValueError> {
-        serialize_sequence(
-            std::any::type_name::<Self>(),
-            self.iter(),
-            ty,
-            version,
-            false,
-            out,
-        )
-    }
-
-    fn serialize_element(
-        &self,
-        ty: &ColumnType,
-        version: ProtocolVersion,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, ValueError> {
-        serialize_sequence(
-            std::any::type_name::<Self>(),
-            self.iter(),
-            ty,
-            version,
-            true,
-            out,
-        )
-    }
+    collection_serialize_methods!(serialize_sequence);
 
     /// A set of the first element's natural type.
     fn natural_type(&self) -> Option<ColumnType> {
@@ -720,39 +639,9 @@ fn map_type<'a, K: SerializeValue + 'a, V: SerializeValue + 'a>(
     Some(ColumnType::Map(Box::new(k), Box::new(v)))
 }
 
+/// Fits `map` columns whose key and value types the entries fit.
 impl<K: SerializeValue, V: SerializeValue, S> SerializeValue for HashMap<K, V, S> {
-    /// Fits `map` columns whose key and value types the entries fit.
-    fn serialize(
-        &self,
-        ty: &ColumnType,
-        version: ProtocolVersion,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, ValueError> {
-        serialize_map(
-            std::any::type_name::<Self>(),
-            self.iter(),
-            ty,
-            version,
-            false,
-            out,
-        )
-    }
-
-    fn serialize_element(
-        &self,
-        ty: &ColumnType,
-        version: ProtocolVersion,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, ValueError> {
-        serialize_map(
-            std::any::type_name::<Self>(),
-            self.iter(),
-            ty,
-            version,
-            true,
-            out,
-        )
-    }
+    collection_serialize_methods!(serialize_map);
 
     /// A map of an entry's natural key and value types.
     fn natural_type(&self) -> Option<ColumnType> {
@@ -760,39 +649,9 @@ impl<K: SerializeValue, V: SerializeValue, S> SerializeValue for HashMap<K, V, S
     }
 }
 
+/// Fits `map` columns whose key and value types the entries fit.
 impl<K: SerializeValue, V: SerializeValue> SerializeValue for BTreeMap<K, V> {
-    /// Fits `map` columns whose key and value types the entries fit.
-    fn serialize(
-        &self,
-        ty: &ColumnType,
-        version: ProtocolVersion,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, ValueError> {
-        serialize_map(
-            std::any::type_name::<Self>(),
-            self.iter(),
-            ty,
-            version,
-            false,
-            out,
-        )
-    }
-
-    fn serialize_element(
-        &self,
-        ty: &ColumnType,
-        version: ProtocolVersion,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, ValueError> {
-        serialize_map(
-            std::any::type_name::<Self>(),
-            self.iter(),
-            ty,
-            version,
-            true,
-            out,
-        )
-    }
+    collection_serialize_methods!(serialize_map);
 
     /// A map of the first entry's natural key and value types.
     fn natural_type(&self) -> Option<ColumnType> {
