@@ -1339,3 +1339,27 @@ fn never_panics_on_random_input() {
         }
     }
 }
+
+#[test]
+fn reserved_words_and_lexer_errors() {
+    // Reserved words need quotes; quoted they are ordinary names.
+    assert!(parse_statement("SELECT select FROM t").is_err());
+    let sel = select("SELECT \"select\" FROM \"from\".\"Where\"");
+    assert_eq!(sel.selection, Selection::Selectors(vec![col("select")]));
+    assert_eq!(sel.table, qn("from", "Where"));
+    assert_eq!(sel.table.to_string(), "from.Where");
+    // Lexer errors carry positions too.
+    let e = err("SELECT * FROM t WHERE k = 1\n  AND c = #");
+    assert_eq!(e.to_string(), "line 2:10 token recognition error at: '#'");
+    let e = err("SELECT * FROM t /* never closed");
+    assert_eq!((e.line, e.column), (1, 16));
+    let e = err("SELECT \"unterminated FROM t");
+    assert_eq!((e.line, e.column), (1, 7));
+    // Tuples and UDTs (2.1) are refused with a clear message.
+    let e = err("INSERT INTO t (k, p) VALUES (1, (1, 'x'))");
+    assert_eq!((e.line, e.column), (1, 32));
+    assert!(e.message.contains("tuple"));
+    assert!(err("CREATE TYPE ks.addr (street text)")
+        .message
+        .contains("CREATE TYPE"));
+}

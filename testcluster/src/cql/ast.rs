@@ -34,6 +34,16 @@ impl QualifiedName {
     }
 }
 
+impl fmt::Display for QualifiedName {
+    /// `ks.name` or `name`, unquoted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.keyspace {
+            Some(ks) => write!(f, "{ks}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
 /// A CQL type as written in DDL (Cassandra 2.0: no frozen, tuple or UDT).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CqlType {
