@@ -138,11 +138,16 @@ impl Node {
     }
 
     fn spawn(&self, listener: TcpListener) {
+        let running = self.run(listener);
+        *self.lock() = Some(running);
+    }
+
+    fn run(&self, listener: TcpListener) -> Running {
         let (stop, stop_rx) = oneshot::channel();
         let span = tracing::info_span!("cql_node", address = %self.address);
         let task =
             tokio::spawn(accept_loop(listener, self.shared.clone(), stop_rx).instrument(span));
-        *self.lock() = Some(Running { stop, task });
+        Running { stop, task }
     }
 
     /// The address the node listens on (with the port picked, if it was 0).
@@ -213,11 +218,7 @@ impl Node {
             return Ok(());
         }
         let listener = bind_listener(self.address)?;
-        let (stop, stop_rx) = oneshot::channel();
-        let span = tracing::info_span!("cql_node", address = %self.address);
-        let task =
-            tokio::spawn(accept_loop(listener, self.shared.clone(), stop_rx).instrument(span));
-        *running = Some(Running { stop, task });
+        *running = Some(self.run(listener));
         info!(address = %self.address, "node started");
         Ok(())
     }
