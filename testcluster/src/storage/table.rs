@@ -246,8 +246,17 @@ impl Table {
         let mut resume_rows: Option<&[Bytes]> = None;
         if let Some(rp) = &cmd.resume_after {
             let pos = match &cmd.partitions {
-                PartitionSelector::Keys(_) => {
-                    selected.iter().position(|p| p.key() == &rp.partition_key)
+                PartitionSelector::Keys(keys) => {
+                    // The resume key's place in the requested order, even if
+                    // its partition has since disappeared.
+                    let order = |k: &Bytes| keys.iter().position(|x| x == k);
+                    let target = order(&rp.partition_key);
+                    Some(
+                        selected
+                            .iter()
+                            .position(|p| order(p.key()) >= target)
+                            .unwrap_or(selected.len()),
+                    )
                 }
                 _ => {
                     let target = (token(&rp.partition_key), rp.partition_key.clone());
