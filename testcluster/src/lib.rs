@@ -8,5 +8,6 @@
 
 pub mod cql;
 pub mod server;
+pub mod storage;
 
 pub use cql_protocol as protocol;
