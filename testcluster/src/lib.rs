@@ -12,7 +12,10 @@
 //! Not yet written: the executor that joins the three, the system tables,
 //! the cluster API and the CLI.
 
+pub mod cluster;
+pub mod context;
 pub mod cql;
+pub mod executor;
 pub mod server;
 pub mod storage;
 

@@ -1,0 +1,1 @@
+//! The cluster: nodes, ring, clock, system tables and control.

@@ -1,0 +1,1 @@
+//! The CQL executor: statements to storage reads and writes.
