@@ -321,10 +321,12 @@ fn assignment_write(
                             _ => return Err(invalid("Invalid set value")),
                         }
                     }
-                    _ => return Err(invalid(format!(
+                    _ => {
+                        return Err(invalid(format!(
                         "Invalid operation ({name} = {name} {} ?) for non counter column {name}",
                         if sub { "-" } else { "+" }
-                    ))),
+                    )))
+                    }
                 }
             }
         }

@@ -586,7 +586,7 @@ fn plan(def: &TableDef, s: &Select, env: &Env) -> ExecResult<Plan> {
                 return Err(restriction_error(names[i], prev));
             }
         }
-        if !restricted || ck_slice[i] || ck_eq[i].as_ref().is_some_and(|v| v.len() > 1) {
+        if !restricted || ck_slice[i] {
             open = false;
         }
     }
