@@ -20,6 +20,9 @@ use crate::storage::{
     ReadCommand, ReadRow, Slice, Table, TableDef, MAX_TTL,
 };
 
+/// Whether a CAS applied, and the failing row's columns and values.
+type CasOutcome = (bool, Option<(Vec<usize>, ReadRow)>);
+
 /// A predicate of an IF condition, evaluated.
 enum Pred {
     Cmp(Operator, Option<Bytes>),
@@ -605,7 +608,7 @@ impl Executor {
                     .iter()
                     .all(|(n, _)| def.column(n).is_some_and(|c| c.kind == ColumnKind::Static));
                 let full = cks.first().is_some_and(|c| c.len() == def.clustering.len());
-                if !full && !(all_static && cks.first().is_some_and(|c| c.is_empty())) {
+                if !(full || (all_static && cks.first().is_some_and(|c| c.is_empty()))) {
                     let missing = cks.first().map_or(0, |c| c.len());
                     if let Some((name, _)) = def.clustering.get(missing) {
                         return Err(invalid(format!(
@@ -811,7 +814,7 @@ impl Executor {
                 call.consistency,
             )?;
         }
-        call.trace(format!("Determining replicas for mutation"));
+        call.trace("Determining replicas for mutation");
         if p.cond.is_some() {
             return self.conditional(call, &[p]);
         }
@@ -840,7 +843,7 @@ impl Executor {
         }
         if let Some(serial) = call.serial {
             if !matches!(serial, Consistency::Serial | Consistency::LocalSerial) {
-                return Err(invalid(format!("Invalid consistency for conditional update. Must be one of SERIAL or LOCAL_SERIAL")));
+                return Err(invalid("Invalid consistency for conditional update. Must be one of SERIAL or LOCAL_SERIAL"));
             }
         }
         let def = first.def.clone();
@@ -848,65 +851,61 @@ impl Executor {
         call.trace("Acquiring lock for conditional update");
         let outcome = first
             .table
-            .with_partition_mut(
-                &pk,
-                call.now_secs(),
-                |g| -> ExecResult<(bool, Option<(Vec<usize>, ReadRow)>)> {
-                    let mut failed: Option<(Vec<usize>, ReadRow)> = None;
-                    let mut applied = true;
-                    for p in plans {
-                        let Some((ck, kind)) = &p.cond else { continue };
-                        let slice = if ck.is_empty() {
-                            Slice::all()
-                        } else {
-                            Slice::prefix(ck.clone())
-                        };
-                        let rows = g.read(&slice, layout).map_err(storage)?;
-                        let row = rows.into_iter().next();
-                        let ok = match kind {
-                            CondKind::NotExists => row.is_none(),
-                            CondKind::Exists => row.is_some(),
-                            CondKind::Conditions(cs) => {
-                                cs.iter().all(|c| check_cond(&def, row.as_ref(), c))
-                            }
-                        };
-                        if !ok {
-                            applied = false;
-                            if failed.is_none() {
-                                if let Some(r) = row {
-                                    let cols: Vec<usize> = match kind {
-                                        CondKind::Conditions(cs) => {
-                                            let mut v: Vec<usize> = Vec::new();
-                                            for c in cs {
-                                                if let Some(i) = def.column_index(&c.column) {
-                                                    if !v.contains(&i) {
-                                                        v.push(i);
-                                                    }
+            .with_partition_mut(&pk, call.now_secs(), |g| -> ExecResult<CasOutcome> {
+                let mut failed: Option<(Vec<usize>, ReadRow)> = None;
+                let mut applied = true;
+                for p in plans {
+                    let Some((ck, kind)) = &p.cond else { continue };
+                    let slice = if ck.is_empty() {
+                        Slice::all()
+                    } else {
+                        Slice::prefix(ck.clone())
+                    };
+                    let rows = g.read(&slice, layout).map_err(storage)?;
+                    let row = rows.into_iter().next();
+                    let ok = match kind {
+                        CondKind::NotExists => row.is_none(),
+                        CondKind::Exists => row.is_some(),
+                        CondKind::Conditions(cs) => {
+                            cs.iter().all(|c| check_cond(&def, row.as_ref(), c))
+                        }
+                    };
+                    if !ok {
+                        applied = false;
+                        if failed.is_none() {
+                            if let Some(r) = row {
+                                let cols: Vec<usize> = match kind {
+                                    CondKind::Conditions(cs) => {
+                                        let mut v: Vec<usize> = Vec::new();
+                                        for c in cs {
+                                            if let Some(i) = def.column_index(&c.column) {
+                                                if !v.contains(&i) {
+                                                    v.push(i);
                                                 }
                                             }
-                                            v
                                         }
-                                        _ => def
-                                            .select_order()
-                                            .iter()
-                                            .filter_map(|c| def.column_index(&c.name))
-                                            .collect(),
-                                    };
-                                    failed = Some((cols, r));
-                                }
+                                        v
+                                    }
+                                    _ => def
+                                        .select_order()
+                                        .iter()
+                                        .filter_map(|c| def.column_index(&c.name))
+                                        .collect(),
+                                };
+                                failed = Some((cols, r));
                             }
                         }
                     }
-                    if applied {
-                        for p in plans {
-                            for m in &p.mutations {
-                                g.apply(&m.ops).map_err(storage)?;
-                            }
+                }
+                if applied {
+                    for p in plans {
+                        for m in &p.mutations {
+                            g.apply(&m.ops).map_err(storage)?;
                         }
                     }
-                    Ok((applied, failed))
-                },
-            )
+                }
+                Ok((applied, failed))
+            })
             .map_err(storage)??;
         let (applied, failed) = outcome;
         let spec = TableSpec::new(def.keyspace.clone(), def.name.clone());

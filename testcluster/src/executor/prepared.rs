@@ -277,8 +277,8 @@ impl Executor {
                 }
             }
             Statement::Batch(b) => {
-                if let Some(t) = &b.using.timestamp {
-                    if let Term::BindMarker(m) = t {
+                if let Some(Term::BindMarker(m)) = &b.using.timestamp {
+                    {
                         if let Some(slot) = out.get_mut(m.index) {
                             *slot = Some(ColumnSpec::new(
                                 TableSpec::new("", ""),

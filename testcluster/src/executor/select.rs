@@ -643,9 +643,7 @@ fn plan(def: &TableDef, s: &Select, env: &Env) -> ExecResult<Plan> {
             PartitionSelector::All
         }
     };
-    if needs_filtering
-        && !s.allow_filtering
-        && !(used_index && !needs_filtering_beyond_index(&post))
+    if needs_filtering && !s.allow_filtering && (!used_index || needs_filtering_beyond_index(&post))
     {
         return Err(invalid(NEEDS_FILTERING));
     }

@@ -458,7 +458,7 @@ pub fn collection_value(
     }))
 }
 
-fn single_arg<'a>(f: &'a FunctionCall) -> ExecResult<&'a Term> {
+fn single_arg(f: &FunctionCall) -> ExecResult<&Term> {
     match f.args.as_slice() {
         [a] => Ok(a),
         _ => Err(invalid(format!(
