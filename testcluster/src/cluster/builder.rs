@@ -149,7 +149,9 @@ impl TestClusterBuilder {
         };
         let total: usize = layout.iter().map(|(_, n)| n).sum();
         if total == 0 {
-            return Err(ClusterError::Config("a cluster needs at least one node".into()));
+            return Err(ClusterError::Config(
+                "a cluster needs at least one node".into(),
+            ));
         }
         if total > 250 {
             return Err(ClusterError::Config(format!("too many nodes: {total}")));

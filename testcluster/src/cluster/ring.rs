@@ -221,7 +221,9 @@ pub fn check_available(
     }
     let replicas = replicas(members, replication, token, coordinator);
     let member = |index: usize| members.iter().find(|m| m.index == index);
-    let local_dc = member(coordinator).map(|m| m.dc.clone()).unwrap_or_default();
+    let local_dc = member(coordinator)
+        .map(|m| m.dc.clone())
+        .unwrap_or_default();
     let live: Vec<&RingMember> = replicas
         .iter()
         .filter_map(|&i| member(i))
@@ -298,12 +300,7 @@ mod tests {
             member(3, "dc1", "r2", 20),
         ];
         let dcs = BTreeMap::from([("dc1".to_owned(), 2)]);
-        let r = replicas(
-            &members,
-            &Replication::NetworkTopology { dcs },
-            -5,
-            1,
-        );
+        let r = replicas(&members, &Replication::NetworkTopology { dcs }, -5, 1);
         assert_eq!(r, vec![1, 3]);
     }
 }

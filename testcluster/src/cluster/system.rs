@@ -15,12 +15,12 @@ use uuid::Uuid;
 use super::{NodeInfo, NodeState};
 use crate::context::TraceSession;
 use crate::storage::schema::{json_array, json_object};
+use crate::storage::types::marshal_class;
 use crate::storage::types::marshal_class_with_order;
 use crate::storage::{
-    Catalog, CollectionLiteral, ColumnKind, ColumnSpec, ColumnWrite, CreateTable, KeyspaceDef, Mutation,
-    Op, ReadCommand, Replication, StorageResult, Table, TableDef,
+    Catalog, CollectionLiteral, ColumnKind, ColumnSpec, ColumnWrite, CreateTable, KeyspaceDef,
+    Mutation, Op, ReadCommand, Replication, StorageResult, Table, TableDef,
 };
-use crate::storage::types::marshal_class;
 
 /// The `cluster_name` of `system.local`.
 pub const CLUSTER_NAME: &str = "Test Cluster";
@@ -385,7 +385,12 @@ impl Row {
 /// Makes `table` hold exactly `rows`: every row is rewritten at `timestamp`
 /// (null columns deleted) and rows that are no longer wanted are deleted,
 /// so readers never see the table empty in between.
-pub(crate) fn sync_rows(table: &Table, rows: &[Row], timestamp: i64, now: i64) -> StorageResult<()> {
+pub(crate) fn sync_rows(
+    table: &Table,
+    rows: &[Row],
+    timestamp: i64,
+    now: i64,
+) -> StorageResult<()> {
     let def = table.def();
     let has_clustering = !def.clustering.is_empty();
     let wanted: BTreeSet<(Bytes, Vec<Bytes>)> = rows
@@ -412,7 +417,12 @@ pub(crate) fn sync_rows(table: &Table, rows: &[Row], timestamp: i64, now: i64) -
 }
 
 /// Writes `rows` (upserts) at `timestamp`.
-pub(crate) fn write_rows(table: &Table, rows: &[Row], timestamp: i64, now: i64) -> StorageResult<()> {
+pub(crate) fn write_rows(
+    table: &Table,
+    rows: &[Row],
+    timestamp: i64,
+    now: i64,
+) -> StorageResult<()> {
     for row in rows {
         let mut ops = vec![Op::InsertMarker {
             clustering: row.clustering.clone(),
@@ -581,7 +591,10 @@ pub(crate) fn column_rows(catalog: &Catalog) -> Vec<Row> {
                 ColumnKind::PartitionKey(i) => (marshal_class(&c.ty), composite_key.then_some(i)),
                 ColumnKind::Clustering(i) => {
                     let order = def.clustering.get(i).map(|(_, o)| *o).unwrap_or_default();
-                    (marshal_class_with_order(&c.ty, order), composite.then_some(i))
+                    (
+                        marshal_class_with_order(&c.ty, order),
+                        composite.then_some(i),
+                    )
                 }
                 ColumnKind::Regular | ColumnKind::Static => (
                     marshal_class(&c.ty),

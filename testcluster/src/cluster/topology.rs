@@ -107,9 +107,13 @@ impl TestCluster {
             activity: shared.activity.clone(),
             ..NodeServices::default()
         };
-        let node = Node::bind(config, executor.clone() as Arc<dyn RequestHandler>, services)
-            .await
-            .map_err(|source| ClusterError::Bind { address, source })?;
+        let node = Node::bind(
+            config,
+            executor.clone() as Arc<dyn RequestHandler>,
+            services,
+        )
+        .await
+        .map_err(|source| ClusterError::Bind { address, source })?;
         let (local, peers) = node_tables()?;
         let info = NodeInfo {
             index,
