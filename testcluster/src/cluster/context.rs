@@ -15,6 +15,9 @@ use crate::context::{ClusterContext, TraceSession};
 use crate::server::{Node, Users};
 use crate::storage::{Catalog, StorageResult, Table};
 
+/// A node's info with its `system.local` and `system.peers` tables.
+type NodeTables = (NodeInfo, Arc<Table>, Arc<Table>);
+
 impl Shared {
     /// The index of the node listening on `address` (matched by IP).
     pub(crate) fn index_of(&self, address: SocketAddr) -> Option<usize> {
@@ -49,7 +52,7 @@ impl Shared {
     /// Rewrites `system.local` and `system.peers` of node `index` (every
     /// node when `None`).
     pub(crate) fn refresh_node_tables(&self, index: Option<usize>) -> StorageResult<()> {
-        let (infos, targets): (Vec<NodeInfo>, Vec<(NodeInfo, Arc<Table>, Arc<Table>)>) = {
+        let (infos, targets): (Vec<NodeInfo>, Vec<NodeTables>) = {
             let slots = self.slots();
             let infos = slots.iter().map(|s| s.info.clone()).collect();
             let targets = slots

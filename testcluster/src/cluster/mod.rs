@@ -232,12 +232,13 @@ impl TestCluster {
 
 impl Drop for TestCluster {
     fn drop(&mut self) {
-        let slots: Vec<(Option<Arc<Node>>, Option<Arc<Executor>>)> = self
-            .shared
-            .slots()
-            .iter_mut()
-            .map(|s| (s.node.take(), s.executor.take()))
-            .collect();
-        drop(slots);
+        let mut nodes = Vec::new();
+        let mut executors = Vec::new();
+        for slot in self.shared.slots().iter_mut() {
+            nodes.push(slot.node.take());
+            executors.push(slot.executor.take());
+        }
+        drop(nodes);
+        drop(executors);
     }
 }

@@ -287,7 +287,8 @@ mod tests {
 
     #[test]
     fn split_takes_the_middle_of_the_largest_range() {
-        assert_eq!(split_largest_range(&[i64::MIN, 0]), -(1 << 62));
+        assert_eq!(split_largest_range(&[i64::MIN, 0]), 1 << 62);
+        assert_eq!(split_largest_range(&[i64::MIN, 0, 1 << 62]), -(1 << 62));
         assert_eq!(split_largest_range(&[0]), i64::MIN);
         assert_eq!(split_largest_range(&[-10, 10]), i64::MIN);
     }
