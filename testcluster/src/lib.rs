@@ -7,10 +7,14 @@
 //!   authenticates and dispatches requests concurrently to a request handler;
 //! - [`storage`]: the schema catalog and the data model, with Cassandra's
 //!   write resolution, TTLs, tombstones, row markers, static columns,
-//!   collections, counters and clustering order.
+//!   collections, counters and clustering order;
+//! - [`cluster`]: [`cluster::TestCluster`], N nodes on 127.0.0.x sharing one
+//!   port, with the Murmur3 ring and replica placement, the Unavailable
+//!   check, a controllable clock, Cassandra 2.0's system tables, events and
+//!   node control (stop, start, add, decommission); the `cql-testcluster`
+//!   binary runs one from the command line.
 //!
-//! Not yet written: the executor that joins the three, the system tables,
-//! the cluster API and the CLI.
+//! The executor ([`executor`]) joins them through [`context::ClusterContext`].
 
 pub mod cluster;
 pub mod context;
