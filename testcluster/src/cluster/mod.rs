@@ -2,10 +2,10 @@
 //!
 //! [`TestCluster`] starts N nodes on consecutive loopback addresses sharing
 //! one port (127.0.0.1, 127.0.0.2, ... as ccm does), each answering CQL
-//! through its own [`Executor`](crate::executor::Executor) over one shared
+//! through its own [`Executor`] over one shared
 //! [`Catalog`]. It owns the token ring ([`ring`]), the [`Clock`], the system
 //! tables ([`system`]) and the events, and implements
-//! [`ClusterContext`](crate::context::ClusterContext) for the executors.
+//! [`ClusterContext`] for the executors.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), cql_testcluster::cluster::ClusterError> {

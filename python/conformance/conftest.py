@@ -1,0 +1,93 @@
+"""Fixtures for the real-client conformance suite.
+
+A 3-node cluster is started from the ``cql-testcluster`` CLI (built by cargo
+on first use), on its own loopback block and a free port, with a control port
+through which tests stop and start nodes. The DataStax Python driver then
+talks to it exactly as it would to Cassandra 2.0.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+READY = re.compile(r"node (\d+) ready at ([0-9.]+):(\d+)")
+
+
+def _binary():
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    subprocess.run(
+        ["cargo", "build", "-q", "-p", "cql-testcluster", "--bin", "cql-testcluster"],
+        cwd=REPO,
+        check=True,
+    )
+    return target / "debug" / "cql-testcluster"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class CliCluster:
+    """A cluster run by the CLI, with its control port."""
+
+    def __init__(self, nodes, address, extra=()):
+        self.control_port = _free_port()
+        args = [
+            str(_binary()),
+            "--nodes", str(nodes),
+            "--address", address,
+            "--port", "0",
+            "--control-port", str(self.control_port),
+            *extra,
+        ]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.nodes = {}
+        deadline = time.monotonic() + 30
+        while len(self.nodes) < nodes:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("cql-testcluster exited: " + self.proc.stderr.read())
+            m = READY.search(line)
+            if m:
+                self.nodes[int(m.group(1))] = m.group(2)
+                self.port = int(m.group(3))
+            if time.monotonic() > deadline:
+                raise RuntimeError("cluster did not start in 30 s")
+        self.contact_points = [self.nodes[i] for i in sorted(self.nodes)]
+
+    def control(self, command):
+        with socket.create_connection(("127.0.0.1", self.control_port), timeout=10) as s:
+            s.sendall((command + "\n").encode())
+            reply = s.makefile().readline().strip()
+        if not reply.startswith("ok"):
+            raise RuntimeError(f"control command {command!r} failed: {reply}")
+        return reply
+
+    def close(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def cluster3():
+    c = CliCluster(3, "127.0.1.1")
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def auth_cluster():
+    c = CliCluster(1, "127.0.2.1", extra=["--auth", "cassandra:cassandra"])
+    yield c
+    c.close()
