@@ -73,6 +73,25 @@ def test_discovers_all_hosts_with_their_tokens(cluster3, session):
     assert owners == set(cluster3.contact_points)
 
 
+def test_token_map_gives_the_servers_replicas(cluster3, session):
+    """The driver's token-aware routing picks the replicas the server uses."""
+    session.execute(
+        "CREATE KEYSPACE IF NOT EXISTS routing WITH replication = "
+        "{'class': 'SimpleStrategy', 'replication_factor': '2'}"
+    )
+    session.execute("CREATE TABLE IF NOT EXISTS routing.t (k int PRIMARY KEY)")
+    assert session.cluster.control_connection.wait_for_schema_agreement()
+    session.cluster.refresh_schema_metadata()
+    metadata = session.cluster.metadata
+    for k in range(50):
+        key = k.to_bytes(4, "big", signed=True)
+        token = metadata.token_map.token_class.from_key(key).value
+        driver = sorted(h.address for h in metadata.get_replicas("routing", key))
+        server = sorted(cluster3.control(f"replicas routing {token}").split()[1:])
+        assert len(driver) == 2
+        assert driver == server, f"key {k} (token {token})"
+
+
 def test_ddl_reaches_metadata_with_schema_agreement(session):
     session.execute(
         "CREATE TABLE IF NOT EXISTS events (k int, c text, v list<int>, w text, "

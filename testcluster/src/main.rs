@@ -47,6 +47,7 @@ Control protocol (one command per line, one reply line each, `ok ...` or
   drop-connections N        close every client connection of node N
   forget-prepared N         node N forgets its prepared statements
   advance-clock SECONDS     move the manual clock forward (--manual-clock only)
+  replicas KEYSPACE TOKEN   the addresses of the replicas of a Murmur3 token
 
 Exit codes: 0 after a signal, 1 when the cluster cannot start (e.g. an
 address cannot be bound), 2 for a usage error.";
@@ -398,6 +399,22 @@ async fn control_command(cluster: &TestCluster, line: &str) -> Result<String, St
                 .ok_or_else(|| format!("invalid number of seconds {seconds:?}"))?;
             cluster.clock().advance(Duration::from_secs_f64(seconds));
             Ok(format!("clock at {} us", cluster.clock().peek_micros()))
+        }
+        "replicas" => {
+            let [keyspace, token] = args else {
+                return Err("usage: replicas KEYSPACE TOKEN".into());
+            };
+            let token: i64 = token
+                .parse()
+                .map_err(|_| format!("invalid token {token:?}"))?;
+            let replicas = cluster
+                .replicas(keyspace, token)
+                .ok_or_else(|| format!("Keyspace {keyspace} does not exist"))?;
+            Ok(replicas
+                .iter()
+                .filter_map(|&n| cluster.node(n).map(|info| info.address.ip().to_string()))
+                .collect::<Vec<_>>()
+                .join(" "))
         }
         other => Err(format!("unknown command {other:?}")),
     }
