@@ -8,6 +8,7 @@ talks to it exactly as it would to Cassandra 2.0.
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import time
@@ -89,5 +90,36 @@ def cluster3():
 @pytest.fixture(scope="session")
 def auth_cluster():
     c = CliCluster(1, "127.0.2.1", extra=["--auth", "cassandra:cassandra"])
+    yield c
+    c.close()
+
+
+def make_certificate(directory, ips):
+    """A self-signed certificate for ``ips`` (as IP subjectAltNames), made
+    with the openssl command: returns (cert.pem, key.pem) paths."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    cert, key = Path(directory) / "cert.pem", Path(directory) / "key.pem"
+    san = ",".join(f"IP:{ip}" for ip in ips)
+    subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+            "-subj", f"/CN={ips[0]}", "-addext", f"subjectAltName={san}",
+            "-keyout", str(key), "-out", str(cert), "-days", "2",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture(scope="session")
+def tls_cluster(tmp_path_factory):
+    """A 2-node cluster serving TLS only; ``.cert`` is the PEM file to trust."""
+    ips = ["127.0.4.1", "127.0.4.2"]
+    cert, key = make_certificate(tmp_path_factory.mktemp("tls"), ips)
+    c = CliCluster(2, ips[0], extra=["--tls-cert", str(cert), "--tls-key", str(key)])
+    c.cert = cert
     yield c
     c.close()

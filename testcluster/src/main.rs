@@ -2,11 +2,13 @@
 //! until SIGINT or SIGTERM. See `cql-testcluster --help`.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use cql_testcluster::cluster::{Clock, ClusterError, NodeState, TestCluster};
+use cql_testcluster::server::TlsConfig;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -33,8 +35,11 @@ Options:
   --control-port P          serve the control protocol on 127.0.0.1:P (0 picks
                             a free port); prints
                             `control ready at 127.0.0.1:P`
-  --tls-cert FILE, --tls-key FILE
-                            TLS (not supported yet)
+  --tls-cert FILE           serve the native protocol over TLS only (TLS 1.2
+                            and 1.3), with this PEM certificate chain (leaf
+                            first); needs --tls-key
+  --tls-key FILE            the PEM private key of --tls-cert (PKCS#8,
+                            PKCS#1 or SEC1); needs --tls-cert
   -h, --help                this help
 
 Control protocol (one command per line, one reply line each, `ok ...` or
@@ -50,7 +55,8 @@ Control protocol (one command per line, one reply line each, `ok ...` or
   replicas KEYSPACE TOKEN   the addresses of the replicas of a Murmur3 token
 
 Exit codes: 0 after a signal, 1 when the cluster cannot start (e.g. an
-address cannot be bound), 2 for a usage error.";
+address cannot be bound, or a TLS file cannot be read or is invalid), 2 for
+a usage error.";
 
 #[derive(Debug)]
 struct Options {
@@ -61,7 +67,8 @@ struct Options {
     auth: Option<(String, String)>,
     manual_clock: bool,
     control_port: Option<u16>,
-    tls: bool,
+    /// The TLS certificate and key files.
+    tls: Option<(PathBuf, PathBuf)>,
 }
 
 enum Parsed {
@@ -89,8 +96,10 @@ fn parse_args(args: &[String]) -> Result<Parsed, String> {
         auth: None,
         manual_clock: false,
         control_port: None,
-        tls: false,
+        tls: None,
     };
+    let mut tls_cert: Option<PathBuf> = None;
+    let mut tls_key: Option<PathBuf> = None;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -146,12 +155,26 @@ fn parse_args(args: &[String]) -> Result<Parsed, String> {
                 options.auth = Some((user.to_owned(), password.to_owned()));
             }
             "--tls-cert" | "--tls-key" => {
-                take(&mut iter)?;
-                options.tls = true;
+                let v = take(&mut iter)?;
+                if v.is_empty() {
+                    return Err(format!("{flag}: empty file name"));
+                }
+                let slot = if flag == "--tls-cert" {
+                    &mut tls_cert
+                } else {
+                    &mut tls_key
+                };
+                *slot = Some(PathBuf::from(v));
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
+    options.tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        (Some(_), None) => return Err("--tls-cert needs --tls-key".into()),
+        (None, Some(_)) => return Err("--tls-key needs --tls-cert".into()),
+    };
     if let (Some(n), Some(dcs)) = (options.nodes, &options.datacenters) {
         let total: usize = dcs.iter().map(|(_, n)| n).sum();
         if n != total {
@@ -176,10 +199,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if options.tls {
-        eprintln!("cql-testcluster: TLS is not supported yet");
-        return ExitCode::from(2);
-    }
+    let tls = match &options.tls {
+        None => None,
+        Some((cert, key)) => match TlsConfig::from_pem_files(cert, key) {
+            Ok(tls) => Some(tls),
+            Err(e) => {
+                eprintln!("cql-testcluster: TLS: {e}");
+                return ExitCode::from(1);
+            }
+        },
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -190,10 +219,10 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(run(options))
+    runtime.block_on(run(options, tls))
 }
 
-async fn run(options: Options) -> ExitCode {
+async fn run(options: Options, tls: Option<TlsConfig>) -> ExitCode {
     let mut builder = TestCluster::builder()
         .address(options.address)
         .port(options.port);
@@ -206,6 +235,9 @@ async fn run(options: Options) -> ExitCode {
     }
     if let Some((user, password)) = &options.auth {
         builder = builder.auth((user.as_str(), password.as_str()));
+    }
+    if let Some(tls) = tls {
+        builder = builder.tls(tls);
     }
     if options.manual_clock {
         builder = builder.clock(Clock::manual(std::time::SystemTime::now()));

@@ -1004,11 +1004,22 @@ fn cli_reports_bind_failures_and_usage_errors() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--nodes"));
 
     let output = Command::new(env!("CARGO_BIN_EXE_cql-testcluster"))
-        .args(["--tls-cert", "a.pem", "--tls-key", "b.pem"])
+        .args(["--tls-cert", "a.pem"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("TLS is not supported yet"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--tls-cert needs --tls-key"));
+
+    let output = Command::new(env!("CARGO_BIN_EXE_cql-testcluster"))
+        .args(["--tls-cert", "/nonexistent/a.pem", "--tls-key", "b.pem"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot read /nonexistent/a.pem"),
+        "{stderr}"
+    );
 
     let output = Command::new(env!("CARGO_BIN_EXE_cql-testcluster"))
         .arg("--help")

@@ -11,7 +11,9 @@ use super::ring::initial_tokens;
 use super::system::{create_system_schema, node_tables};
 use super::{ClusterError, NodeInfo, NodeState, Shared, Slot, TestCluster};
 use crate::executor::Executor;
-use crate::server::{bind_nodes, ActivityLog, NodeServices, RequestHandler, ServerConfig, Users};
+use crate::server::{
+    bind_nodes, ActivityLog, NodeServices, RequestHandler, ServerConfig, TlsConfig, Users,
+};
 use crate::storage::Catalog;
 
 /// Authentication settings of a cluster.
@@ -125,10 +127,20 @@ impl TestClusterBuilder {
     }
 
     /// Server settings (address, port and auth are overridden by the
-    /// builder's own).
+    /// builder's own). This replaces the whole configuration, TLS included:
+    /// call [`TestClusterBuilder::tls`] after it, or set
+    /// [`ServerConfig::tls`].
     #[must_use]
     pub fn server_config(mut self, config: ServerConfig) -> Self {
         self.config = config;
+        self
+    }
+
+    /// TLS on every node, including nodes added later (default: plain
+    /// TCP). Clients must complete the TLS handshake before speaking CQL.
+    #[must_use]
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.config.tls = Some(tls);
         self
     }
 

@@ -5,15 +5,12 @@ use std::time::Duration;
 
 use cql_protocol::Compression;
 
+use super::tls::TlsConfig;
+
 /// The CQL version Cassandra 2.0.14 advertises in SUPPORTED.
 pub const DEFAULT_CQL_VERSION: &str = "3.1.7";
 
 /// How a node listens and which protocol features it offers.
-///
-/// TLS is not supported yet. When it is, it will be one more field here (the
-/// acceptor settings) and one wrapping step where the listener accepts a
-/// socket (`listener.rs`, `accept_loop`): the connection code is generic over
-/// its read and write halves, so it will not change.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// The address to listen on, e.g. `127.0.0.2`.
@@ -44,6 +41,11 @@ pub struct ServerConfig {
     /// How long [`crate::server::Node::stop`] waits for connections to
     /// finish before aborting them.
     pub shutdown_timeout: Duration,
+    /// TLS: when set, every accepted connection must complete a TLS
+    /// handshake (within [`TlsConfig::handshake_timeout`]) before speaking
+    /// CQL; a client that fails it is disconnected. `None` (the default):
+    /// plain TCP.
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +61,7 @@ impl Default for ServerConfig {
             write_queue: 256,
             write_timeout: Duration::from_secs(30),
             shutdown_timeout: Duration::from_secs(2),
+            tls: None,
         }
     }
 }
@@ -77,6 +80,13 @@ impl ServerConfig {
     #[must_use]
     pub fn with_auth(mut self, auth: bool) -> Self {
         self.auth = auth;
+        self
+    }
+
+    /// This configuration with TLS (`Some`) or plain TCP (`None`).
+    #[must_use]
+    pub fn with_tls(mut self, tls: impl Into<Option<TlsConfig>>) -> Self {
+        self.tls = tls.into();
         self
     }
 }

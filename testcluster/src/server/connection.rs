@@ -219,7 +219,14 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             }
         }
         if !batch.is_empty() {
-            match tokio::time::timeout(write_timeout, writer.write_all(&batch)).await {
+            // The flush matters for TLS: a TLS stream may keep the end of
+            // a write in its buffer when the socket is full; for plain TCP
+            // it does nothing.
+            let write = async {
+                writer.write_all(&batch).await?;
+                writer.flush().await
+            };
+            match tokio::time::timeout(write_timeout, write).await {
                 Ok(Ok(())) => batch.clear(),
                 Ok(Err(e)) => {
                     debug!(error = %e, "write failed");

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cql_protocol::message::response::Event;
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tracing::{debug, info, warn, Instrument};
@@ -257,8 +257,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
                     // Subscribe here, so that a drop_connections() racing the
                     // start of the task still reaches it.
                     let kick = shared.kick.subscribe();
-                    let (reader, writer) = socket.into_split();
-                    connections.spawn(connection::serve(reader, writer, peer, local, shared.clone(), kick));
+                    connections.spawn(open_connection(socket, peer, local, shared.clone(), kick));
                 }
                 Err(e) => {
                     // Typically out of file descriptors: back off a little.
@@ -281,6 +280,43 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: onesh
         debug!(left = connections.len(), "aborting connections");
         connections.shutdown().await;
     }
+}
+
+/// Serves one accepted socket: plain, or after the TLS handshake when the
+/// node has TLS. A failed handshake closes this socket only.
+async fn open_connection(
+    socket: TcpStream,
+    peer: SocketAddr,
+    local: SocketAddr,
+    shared: Arc<Shared>,
+    mut kick: watch::Receiver<u64>,
+) {
+    let Some(tls) = shared.config.tls.clone() else {
+        let (reader, writer) = socket.into_split();
+        connection::serve(reader, writer, peer, local, shared, kick).await;
+        return;
+    };
+    let handshake = tokio::time::timeout(tls.handshake_timeout(), tls.acceptor().accept(socket));
+    let stream = tokio::select! {
+        result = handshake => match result {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => {
+                warn!(%peer, error = %e, "TLS handshake failed; closing the connection");
+                return;
+            }
+            Err(_) => {
+                warn!(%peer, "TLS handshake timed out; closing the connection");
+                return;
+            }
+        },
+        _ = kick.changed() => {
+            debug!(%peer, "connection dropped during the TLS handshake");
+            return;
+        }
+    };
+    debug!(%peer, "TLS handshake done");
+    let (reader, writer) = tokio::io::split(stream);
+    connection::serve(reader, writer, peer, local, shared, kick).await;
 }
 
 /// Binds one node per address of `ips`, all on the same port, and starts

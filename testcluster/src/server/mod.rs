@@ -17,6 +17,7 @@
 //! - [`EventBus`]: events pushed on stream -1 to the connections that
 //!   REGISTERed for their type.
 //! - [`ActivityLog`]: a bounded, shared record of every request.
+//! - [`TlsConfig`]: optional TLS (rustls) on every connection of a node.
 
 mod activity;
 mod auth;
@@ -25,6 +26,7 @@ mod connection;
 mod events;
 mod handler;
 mod listener;
+mod tls;
 
 pub use activity::{ActivityEntry, ActivityLog, DEFAULT_ACTIVITY_CAPACITY};
 pub use auth::{
@@ -35,3 +37,4 @@ pub use config::{ServerConfig, DEFAULT_CQL_VERSION};
 pub use events::{event_type_of, EventBus};
 pub use handler::{ConnectionInfo, HandlerFuture, HandlerResponse, RequestHandler};
 pub use listener::{bind_nodes, Node, NodeServices};
+pub use tls::{TlsConfig, TlsError, DEFAULT_HANDSHAKE_TIMEOUT};
