@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cql_testcluster::cluster::{Clock, ClusterError, NodeState, TestCluster};
-use cql_testcluster::server::TlsConfig;
+use cql_testcluster::server::{parse_rule, RuleId, TlsConfig, RULE_SYNTAX};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -53,6 +53,19 @@ Control protocol (one command per line, one reply line each, `ok ...` or
   forget-prepared N         node N forgets its prepared statements
   advance-clock SECONDS     move the manual clock forward (--manual-clock only)
   replicas KEYSPACE TOKEN   the addresses of the replicas of a Murmur3 token
+  fault add KEY=VALUE ...   add a fault injection rule (consulted in order,
+                            the first that matches fires); ok <id>
+  fault remove ID           remove a rule
+  fault clear               remove every rule
+  fault hits ID             ok <how many times rule ID fired>
+  fault list                ok <id> <id> ... (the rules, in order)
+
+Fault rules, e.g.
+  fault add node=2 opcode=QUERY contains=FROM%20ks.t times=1 error=read_timeout cl=QUORUM received=1 block_for=2
+  fault add opcode=EXECUTE delay_ms=500
+  fault add node=1 regex=^SELECT drop
+  fault add consistency=ONE probability=0.5 close
+FAULT_SYNTAX
 
 Exit codes: 0 after a signal, 1 when the cluster cannot start (e.g. an
 address cannot be bound, or a TLS file cannot be read or is invalid), 2 for
@@ -190,7 +203,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = match parse_args(&args) {
         Ok(Parsed::Help) => {
-            println!("{USAGE}");
+            println!("{}", USAGE.replace("FAULT_SYNTAX", RULE_SYNTAX));
             return ExitCode::SUCCESS;
         }
         Ok(Parsed::Run(options)) => options,
@@ -448,6 +461,45 @@ async fn control_command(cluster: &TestCluster, line: &str) -> Result<String, St
                 .collect::<Vec<_>>()
                 .join(" "))
         }
+        "fault" => fault_command(cluster, line),
         other => Err(format!("unknown command {other:?}")),
+    }
+}
+
+/// `fault add|remove|clear|hits|list ...`.
+fn fault_command(cluster: &TestCluster, line: &str) -> Result<String, String> {
+    let rest = line.trim_start().strip_prefix("fault").unwrap_or_default();
+    let rest = rest.trim_start();
+    let (sub, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let faults = cluster.faults();
+    let rule_id = |args: &str| -> Result<RuleId, String> {
+        args.parse()
+            .map_err(|_| format!("expected a rule id, got {:?}", args.trim()))
+    };
+    match sub {
+        "add" => {
+            let rule = parse_rule(args)?;
+            Ok(faults.add(rule).to_string())
+        }
+        "remove" => {
+            let id = rule_id(args)?;
+            if faults.remove(id) {
+                Ok(format!("removed {id}"))
+            } else {
+                Err(format!("no rule {id}"))
+            }
+        }
+        "clear" => {
+            faults.clear();
+            Ok("cleared".to_owned())
+        }
+        "hits" => Ok(faults.hits(rule_id(args)?).to_string()),
+        "list" => Ok(faults
+            .ids()
+            .iter()
+            .map(RuleId::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")),
+        _ => Err("usage: fault add KEY=VALUE ... | fault remove ID | fault clear | fault hits ID | fault list".into()),
     }
 }

@@ -12,7 +12,7 @@ use super::system::{create_system_schema, node_tables};
 use super::{ClusterError, NodeInfo, NodeState, Shared, Slot, TestCluster};
 use crate::executor::Executor;
 use crate::server::{
-    bind_nodes, ActivityLog, NodeServices, RequestHandler, ServerConfig, TlsConfig, Users,
+    bind_nodes, ActivityLog, Faults, NodeServices, RequestHandler, ServerConfig, TlsConfig, Users,
 };
 use crate::storage::Catalog;
 
@@ -194,6 +194,7 @@ impl TestClusterBuilder {
             clock: self.clock.clone(),
             users: users.clone(),
             activity: ActivityLog::new(),
+            faults: Faults::with_first_node(self.address),
             config: config.clone(),
             base: self.address,
             port: OnceLock::new(),
@@ -213,6 +214,7 @@ impl TestClusterBuilder {
         let services = NodeServices {
             users,
             activity: shared.activity.clone(),
+            faults: shared.faults.clone(),
             ..NodeServices::default()
         };
         let mut executors = Vec::with_capacity(total);

@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 use crate::context::ClusterContext;
 use crate::executor::Executor;
-use crate::server::{ActivityLog, Node, ServerConfig, Users};
+use crate::server::{ActivityLog, Faults, Node, ServerConfig, Users};
 use crate::storage::{Catalog, StorageError, Table};
 
 pub use builder::{Auth, TestClusterBuilder};
@@ -116,6 +116,7 @@ pub(crate) struct Shared {
     pub clock: Clock,
     pub users: Users,
     pub activity: ActivityLog,
+    pub faults: Faults,
     pub config: ServerConfig,
     pub base: Ipv4Addr,
     pub port: OnceLock<u16>,
@@ -193,6 +194,35 @@ impl TestCluster {
     /// The log of every request every node received.
     pub fn activity(&self) -> &ActivityLog {
         &self.shared.activity
+    }
+
+    /// The fault injection rules every node consults before handling a
+    /// request; [`crate::server::FaultRule::node`] numbers the nodes as the
+    /// cluster does.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), cql_testcluster::cluster::ClusterError> {
+    /// use cql_protocol::message::response::ErrorKind;
+    /// use cql_protocol::Opcode;
+    /// use cql_testcluster::cluster::TestCluster;
+    /// use cql_testcluster::server::FaultRule;
+    ///
+    /// let cluster = TestCluster::builder().nodes(2).start().await?;
+    /// let rule = cluster.faults().add(
+    ///     FaultRule::new()
+    ///         .node(2)
+    ///         .opcode(Opcode::Query)
+    ///         .query_contains("FROM ks.t")
+    ///         .times(1)
+    ///         .reply(ErrorKind::Overloaded, "Overloaded"),
+    /// );
+    /// // ... run the driver ...
+    /// assert_eq!(cluster.faults().hits(rule), 1);
+    /// cluster.faults().clear();
+    /// # Ok(()) }
+    /// ```
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
     }
 
     /// The cluster clock.

@@ -105,6 +105,7 @@ impl TestCluster {
         let services = NodeServices {
             users: shared.users.clone(),
             activity: shared.activity.clone(),
+            faults: shared.faults.clone(),
             ..NodeServices::default()
         };
         let node = Node::bind(

@@ -9,6 +9,8 @@ use bytes::Bytes;
 use cql_protocol::message::request::{BatchStatement, Request};
 use cql_protocol::{Consistency, Opcode, RawValue};
 
+use super::faults::RuleId;
+
 /// The number of entries an [`ActivityLog::new`] log keeps.
 pub const DEFAULT_ACTIVITY_CAPACITY: usize = 10_000;
 
@@ -37,6 +39,9 @@ pub struct ActivityEntry {
     pub values: Vec<RawValue>,
     /// The statements of a BATCH.
     pub batch: Vec<BatchStatement>,
+    /// The fault rule that fired for this request, if any
+    /// ([`crate::server::Faults`]).
+    pub fault: Option<RuleId>,
 }
 
 impl ActivityEntry {
@@ -46,6 +51,7 @@ impl ActivityEntry {
         peer: SocketAddr,
         stream: i16,
         request: &Request,
+        fault: Option<RuleId>,
     ) -> Self {
         let mut entry = ActivityEntry {
             time: SystemTime::now(),
@@ -59,6 +65,7 @@ impl ActivityEntry {
             consistency: None,
             values: Vec::new(),
             batch: Vec::new(),
+            fault,
         };
         match request {
             Request::Query(q) => {

@@ -19,9 +19,9 @@ use cql_protocol::message::request::Register;
 use cql_protocol::message::request::{AuthResponse, Credentials, EventType, Request, Startup};
 use cql_protocol::message::response::AuthChallenge;
 use cql_protocol::message::response::{
-    AuthSuccess, Authenticate, ErrorKind, ErrorResponse, Event, Response, Supported,
+    AuthSuccess, Authenticate, ErrorKind, ErrorResponse, Event, Response, ResultBody, Supported,
 };
-use cql_protocol::{Direction, FrameDecoder, MessageCodec, ProtocolVersion, ResponseFrame};
+use cql_protocol::{Direction, FrameDecoder, MessageCodec, Opcode, ProtocolVersion, ResponseFrame};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::{self, JoinError, JoinHandle, JoinSet};
@@ -31,6 +31,7 @@ use super::activity::{ActivityEntry, ActivityLog};
 use super::auth::{Authenticator, SaslNegotiator, SaslStep};
 use super::config::ServerConfig;
 use super::events::{event_type_of, EventBus};
+use super::faults::{Faults, Fired, Outcome, Reaction, RuleId};
 use super::handler::{ConnectionInfo, HandlerResponse, RequestHandler};
 
 /// Largest batch of queued frames the writer gathers into one write.
@@ -54,6 +55,7 @@ pub(crate) struct Shared {
     pub(crate) authenticator: Option<Arc<dyn Authenticator>>,
     pub(crate) events: EventBus,
     pub(crate) activity: ActivityLog,
+    pub(crate) faults: Faults,
     /// Bumped to close every open connection of the node.
     pub(crate) kick: watch::Sender<u64>,
     pub(crate) open_connections: AtomicUsize,
@@ -256,14 +258,27 @@ struct Connection {
     sasl: Option<Box<dyn SaslNegotiator>>,
     registered: HashSet<EventType>,
     events: Option<broadcast::Receiver<Event>>,
-    tasks: JoinSet<HandlerResponse>,
-    task_streams: HashMap<task::Id, i16>,
+    tasks: JoinSet<TaskOutput>,
+    /// The stream of each request task, and the query text of a PREPARE
+    /// (to map the prepared id to its text for the fault rules).
+    task_streams: HashMap<task::Id, (i16, Option<String>)>,
     out: mpsc::Sender<WriterCmd>,
+}
+
+/// What a request task ends with.
+// Moved once per request, like the bare HandlerResponse it replaces:
+// boxing it would add an allocation to every request.
+#[allow(clippy::large_enum_variant)]
+enum TaskOutput {
+    /// Send this on the request's stream.
+    Respond(HandlerResponse),
+    /// Close the connection (an injected fault).
+    Close,
 }
 
 enum Action {
     Kicked,
-    Done(Result<(task::Id, HandlerResponse), JoinError>),
+    Done(Result<(task::Id, TaskOutput), JoinError>),
     Event(Result<Event, broadcast::error::RecvError>),
     Read(std::io::Result<usize>),
 }
@@ -455,20 +470,48 @@ impl Connection {
             MessageCodec::new(version).with_max_frame_size(self.shared.config.max_frame_size);
     }
 
-    fn record(&self, stream: i16, request: &Request) {
+    fn record(&self, stream: i16, request: &Request, fault: Option<RuleId>) {
         self.shared.activity.record(ActivityEntry::new(
             self.info.local,
             self.info.id,
             self.info.peer,
             stream,
             request,
+            fault,
         ));
     }
 
     async fn dispatch(&mut self, stream: i16, tracing: bool, request: Request) -> Flow {
         let opcode = request.opcode();
         debug!(stream, %opcode, "request");
-        self.record(stream, &request);
+        let handled = matches!(
+            opcode,
+            Opcode::Query | Opcode::Prepare | Opcode::Execute | Opcode::Batch
+        );
+        // QUERY/PREPARE/EXECUTE/BATCH only reach the fault rules when they
+        // would reach the handler; the other messages whenever they come.
+        let fired = if !handled || self.phase == Phase::Ready {
+            self.shared.faults.check(self.info.local, &request)
+        } else {
+            None
+        };
+        self.record(stream, &request, fired.as_ref().map(|f| f.rule));
+        if let Some(Fired { rule, reaction }) = fired {
+            debug!(stream, %opcode, %rule, ?reaction, "fault injected");
+            if handled {
+                return self.spawn_faulted(stream, tracing, request, reaction);
+            }
+            // Messages the connection answers itself: in line.
+            if let Some(delay) = reaction.delay {
+                tokio::time::sleep(delay).await;
+            }
+            match reaction.outcome {
+                Outcome::Normal => {}
+                Outcome::Error(error) => return self.send(stream, Response::Error(error)).await,
+                Outcome::NoResponse => return Flow::Continue,
+                Outcome::Close => return Flow::Close,
+            }
+        }
         match (self.phase, request) {
             (_, Request::Options) => {
                 let supported = self.supported();
@@ -649,17 +692,70 @@ impl Connection {
     }
 
     fn spawn_request(&mut self, stream: i16, tracing: bool, request: Request) {
+        self.spawn_delayed(stream, tracing, request, None);
+    }
+
+    /// Runs the request through the handler after `delay`.
+    fn spawn_delayed(
+        &mut self,
+        stream: i16,
+        tracing: bool,
+        request: Request,
+        delay: Option<Duration>,
+    ) {
         let handler = self.shared.handler.clone();
         let info = self.info.clone();
         let span = tracing::debug_span!("cql_request", stream, opcode = %request.opcode());
-        let handle = self
-            .tasks
-            .spawn(async move { handler.handle(&info, request, tracing).await }.instrument(span));
-        self.task_streams.insert(handle.id(), stream);
+        let prepared_text = match &request {
+            Request::Prepare(p) => Some(p.query.clone()),
+            _ => None,
+        };
+        let handle = self.tasks.spawn(
+            async move {
+                if let Some(delay) = delay {
+                    tokio::time::sleep(delay).await;
+                }
+                TaskOutput::Respond(handler.handle(&info, request, tracing).await)
+            }
+            .instrument(span),
+        );
+        self.task_streams
+            .insert(handle.id(), (stream, prepared_text));
     }
 
-    async fn request_done(&mut self, done: Result<(task::Id, HandlerResponse), JoinError>) -> Flow {
-        let (id, response) = match done {
+    /// Applies a fault's reaction to a QUERY/PREPARE/EXECUTE/BATCH.
+    fn spawn_faulted(
+        &mut self,
+        stream: i16,
+        tracing: bool,
+        request: Request,
+        reaction: Reaction,
+    ) -> Flow {
+        let delay = reaction.delay;
+        let output = match reaction.outcome {
+            Outcome::Normal => {
+                self.spawn_delayed(stream, tracing, request, delay);
+                return Flow::Continue;
+            }
+            Outcome::NoResponse => return Flow::Continue,
+            Outcome::Close if delay.is_none() => return Flow::Close,
+            Outcome::Close => TaskOutput::Close,
+            Outcome::Error(error) => {
+                TaskOutput::Respond(HandlerResponse::new(Response::Error(error)))
+            }
+        };
+        let handle = self.tasks.spawn(async move {
+            if let Some(delay) = delay {
+                tokio::time::sleep(delay).await;
+            }
+            output
+        });
+        self.task_streams.insert(handle.id(), (stream, None));
+        Flow::Continue
+    }
+
+    async fn request_done(&mut self, done: Result<(task::Id, TaskOutput), JoinError>) -> Flow {
+        let (id, output) = match done {
             Ok(done) => done,
             Err(e) => {
                 let message = if e.is_panic() {
@@ -670,13 +766,27 @@ impl Connection {
                 };
                 (
                     e.id(),
-                    HandlerResponse::error(ErrorKind::ServerError, message),
+                    TaskOutput::Respond(HandlerResponse::error(ErrorKind::ServerError, message)),
                 )
             }
         };
-        let Some(stream) = self.task_streams.remove(&id) else {
+        let Some((stream, prepared_text)) = self.task_streams.remove(&id) else {
             return Flow::Continue;
         };
+        let response = match output {
+            TaskOutput::Respond(response) => response,
+            TaskOutput::Close => {
+                debug!(stream, "fault injected: closing the connection");
+                return Flow::Close;
+            }
+        };
+        if let (Some(text), Response::Result(ResultBody::Prepared(prepared))) =
+            (prepared_text, &response.response)
+        {
+            self.shared
+                .faults
+                .remember_prepared(prepared.id.clone(), &text);
+        }
         if let Some(keyspace) = response.keyspace_change() {
             debug!(keyspace, "keyspace changed");
             self.info.keyspace = Some(keyspace.to_owned());

@@ -18,6 +18,7 @@ use super::auth::{Authenticator, PasswordAuthenticator, Users};
 use super::config::ServerConfig;
 use super::connection::{self, Shared};
 use super::events::EventBus;
+use super::faults::Faults;
 use super::handler::RequestHandler;
 
 /// The state a node shares with the rest of the cluster.
@@ -35,6 +36,8 @@ pub struct NodeServices {
     /// The authenticator used when [`ServerConfig::auth`] is on; `None`
     /// means a [`PasswordAuthenticator`] over [`NodeServices::users`].
     pub authenticator: Option<Arc<dyn Authenticator>>,
+    /// The fault injection rules every connection consults.
+    pub faults: Faults,
 }
 
 impl std::fmt::Debug for NodeServices {
@@ -44,6 +47,7 @@ impl std::fmt::Debug for NodeServices {
             .field("activity_entries", &self.activity.len())
             .field("events", &self.events)
             .field("custom_authenticator", &self.authenticator.is_some())
+            .field("faults", &self.faults)
             .finish()
     }
 }
@@ -120,6 +124,7 @@ impl Node {
             authenticator,
             events: services.events,
             activity: services.activity,
+            faults: services.faults,
             kick: watch::channel(0).0,
             open_connections: Default::default(),
         });
@@ -168,6 +173,11 @@ impl Node {
     /// The activity log.
     pub fn activity(&self) -> &ActivityLog {
         &self.shared.activity
+    }
+
+    /// The fault injection rules.
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
     }
 
     /// The node's event channel.
@@ -327,7 +337,8 @@ async fn open_connection(
 /// is in use: they are distinct addresses); if another process holds that
 /// port on a later address, it starts over with a new port (a few times).
 /// `make_handler` is called once per node with its final address. The nodes
-/// share `services.users`, `services.activity` and `services.authenticator`;
+/// share `services.users`, `services.activity`, `services.faults` and
+/// `services.authenticator`;
 /// each gets its own [`EventBus`].
 pub async fn bind_nodes(
     ips: &[IpAddr],

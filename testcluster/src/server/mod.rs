@@ -18,12 +18,15 @@
 //!   REGISTERed for their type.
 //! - [`ActivityLog`]: a bounded, shared record of every request.
 //! - [`TlsConfig`]: optional TLS (rustls) on every connection of a node.
+//! - [`Faults`]: fault injection rules ([`FaultRule`]) consulted before a
+//!   request is handled: errors, delays, no response, closed connections.
 
 mod activity;
 mod auth;
 mod config;
 mod connection;
 mod events;
+mod faults;
 mod handler;
 mod listener;
 mod tls;
@@ -35,6 +38,11 @@ pub use auth::{
 };
 pub use config::{ServerConfig, DEFAULT_CQL_VERSION};
 pub use events::{event_type_of, EventBus};
+pub use faults::{
+    consistency_by_name, default_error_message, error_kind_by_name, opcode_by_name, parse_rule,
+    percent_decode, Budget, ErrorFields, FaultRule, Faults, Fired, NodeSelector, Outcome,
+    QueryMatcher, Reaction, RuleId, ERROR_NAMES, RULE_SYNTAX,
+};
 pub use handler::{ConnectionInfo, HandlerFuture, HandlerResponse, RequestHandler};
 pub use listener::{bind_nodes, Node, NodeServices};
 pub use tls::{TlsConfig, TlsError, DEFAULT_HANDSHAKE_TIMEOUT};
