@@ -103,8 +103,214 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )?;
         }
     }
+    for (name, bytes) in server_conversations()? {
+        // Selector 0: one write; 192: split in the middle.
+        write(
+            &root,
+            "server_connection",
+            &format!("seed-{name}"),
+            &[&[0u8], &bytes[..]].concat(),
+        )?;
+        write(
+            &root,
+            "server_connection",
+            &format!("seed-{name}-split"),
+            &[&[192u8], &bytes[..]].concat(),
+        )?;
+    }
     println!("seeds written under {}", root.display());
     Ok(())
+}
+
+/// Encodes `requests` on streams 1, 2, ... 127, 1, ..., the ones after a
+/// STARTUP with compression compressed.
+fn conversation(
+    version: ProtocolVersion,
+    requests: Vec<Request>,
+) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let mut codec = MessageCodec::new(version);
+    let mut out = BytesMut::new();
+    for (i, request) in requests.into_iter().enumerate() {
+        let compression = match &request {
+            Request::Startup(startup) => startup.get(Startup::COMPRESSION).and_then(|name| {
+                [Compression::Lz4, Compression::Snappy]
+                    .into_iter()
+                    .find(|c| c.name() == name)
+            }),
+            _ => codec.compression(),
+        };
+        codec.encode_request(&RequestFrame::new((i % 127) as i16 + 1, request), &mut out)?;
+        codec.set_compression(compression);
+    }
+    Ok(out.to_vec())
+}
+
+fn query(text: &str) -> Request {
+    Request::Query(Query {
+        query: text.into(),
+        params: QueryParameters::default(),
+    })
+}
+
+/// The id the test cluster gives a statement prepared without a current
+/// keyspace: murmur3 x64 128 of the text.
+fn prepared_id(text: &str) -> Bytes {
+    let (a, b) = cql_protocol::murmur3::hash3_x64_128(text.as_bytes(), 0);
+    Bytes::from([a.to_be_bytes(), b.to_be_bytes()].concat())
+}
+
+/// Whole client conversations for the `server_connection` target.
+fn server_conversations() -> Result<Vec<(String, Vec<u8>)>, Box<dyn std::error::Error>> {
+    use ProtocolVersion::{V1, V2};
+    let startup = || Request::Startup(Startup::new("3.0.0"));
+    let insert = "INSERT INTO fuzz.t (k, v) VALUES (?, ?)";
+    let select = "SELECT k, v FROM fuzz.t WHERE k = ?";
+    let bound = |values: Vec<RawValue>| QueryParameters {
+        consistency: Consistency::One,
+        values,
+        ..QueryParameters::default()
+    };
+    let mut out = vec![
+        ("options-v1".to_owned(), conversation(V1, vec![Request::Options])?),
+        ("options-v2".to_owned(), conversation(V2, vec![Request::Options])?),
+        (
+            "startup-query".to_owned(),
+            conversation(
+                V2,
+                vec![startup(), query("SELECT * FROM system.local WHERE key='local'")],
+            )?,
+        ),
+        (
+            "startup-lz4-query".to_owned(),
+            conversation(
+                V2,
+                vec![
+                    Request::Startup(Startup::new("3.0.0").with_compression(Compression::Lz4)),
+                    query("SELECT peer, rpc_address FROM system.peers"),
+                ],
+            )?,
+        ),
+        (
+            "startup-snappy-query-v1".to_owned(),
+            conversation(
+                V1,
+                vec![
+                    Request::Startup(Startup::new("3.0.0").with_compression(Compression::Snappy)),
+                    query("SELECT keyspace_name FROM system.schema_keyspaces"),
+                ],
+            )?,
+        ),
+        (
+            "startup-ddl-dml".to_owned(),
+            conversation(
+                V2,
+                vec![
+                    startup(),
+                    query("CREATE KEYSPACE IF NOT EXISTS fuzz WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"),
+                    query("CREATE TABLE IF NOT EXISTS fuzz.t (k int PRIMARY KEY, v text)"),
+                    Request::Prepare(Prepare { query: insert.into() }),
+                    Request::Prepare(Prepare { query: select.into() }),
+                    Request::Execute(Execute {
+                        id: prepared_id(insert),
+                        params: bound(vec![value(&[0, 0, 0, 1]), value(b"one")]),
+                    }),
+                    Request::Execute(Execute {
+                        id: prepared_id(select),
+                        params: bound(vec![value(&[0, 0, 0, 1])]),
+                    }),
+                    Request::Batch(Batch {
+                        batch_type: BatchType::Logged,
+                        statements: vec![
+                            BatchStatement::query("INSERT INTO fuzz.t (k, v) VALUES (2, 'two')", vec![]),
+                            BatchStatement::prepared(prepared_id(insert), vec![value(&[0, 0, 0, 3]), RawValue::Null]),
+                        ],
+                        consistency: Consistency::Quorum,
+                        serial_consistency: None,
+                        timestamp: None,
+                    }),
+                    query("USE fuzz"),
+                    query("SELECT * FROM t"),
+                    query("UPDATE t SET v = 'x' WHERE k = 1 IF v = 'one'"),
+                    query("DELETE FROM t WHERE k = 2"),
+                ],
+            )?,
+        ),
+        (
+            "startup-register".to_owned(),
+            conversation(
+                V2,
+                vec![
+                    startup(),
+                    Request::Register(Register {
+                        events: cql_protocol::message::request::EventType::ALL.to_vec(),
+                    }),
+                    query("CREATE KEYSPACE IF NOT EXISTS fuzz2 WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"),
+                ],
+            )?,
+        ),
+        (
+            "auth-without-auth".to_owned(),
+            conversation(
+                V2,
+                vec![
+                    Request::AuthResponse(AuthResponse::plain("cassandra", "cassandra")),
+                    startup(),
+                    Request::AuthResponse(AuthResponse::plain("cassandra", "cassandra")),
+                    startup(),
+                ],
+            )?,
+        ),
+        (
+            "credentials-v1".to_owned(),
+            conversation(
+                V1,
+                vec![startup(), Request::Credentials(Credentials::password("cassandra", "cassandra"))],
+            )?,
+        ),
+        (
+            "version-change".to_owned(),
+            [conversation(V2, vec![Request::Options])?, conversation(V1, vec![Request::Options])?].concat(),
+        ),
+        (
+            "startup-old-cql".to_owned(),
+            conversation(V2, vec![Request::Startup(Startup::new("2.0.0")), startup()])?,
+        ),
+    ];
+    // 200 queries in flight on one connection: more than the node's limit.
+    let mut many = vec![startup()];
+    many.extend((0..200).map(|_| query("SELECT release_version FROM system.local")));
+    out.push(("pipelined-200".to_owned(), conversation(V2, many)?));
+    // Protocol probes: a v3 OPTIONS (Cassandra 2.1 drivers start there) and
+    // version 66.
+    out.push(("probe-v3".to_owned(), vec![0x03, 0, 0, 1, 0x05, 0, 0, 0, 0]));
+    out.push((
+        "probe-v66".to_owned(),
+        vec![0x42, 0, 0, 1, 0x05, 0, 0, 0, 0],
+    ));
+    // A response frame, an unknown opcode, a frame too large to accept, a
+    // body shorter than it claims, HTTP and noise.
+    out.push((
+        "response-direction".to_owned(),
+        vec![0x82, 0, 1, 0x02, 0, 0, 0, 0],
+    ));
+    out.push((
+        "unknown-opcode".to_owned(),
+        vec![0x02, 0, 1, 0x42, 0, 0, 0, 0],
+    ));
+    out.push((
+        "too-large".to_owned(),
+        vec![0x02, 0, 1, 0x07, 0x7f, 0xff, 0xff, 0xff],
+    ));
+    out.push((
+        "short-body".to_owned(),
+        [&[0x02, 0, 1, 0x07, 0, 0, 0, 0x40][..], b"\x00\x05SELECT"].concat(),
+    ));
+    out.push((
+        "http".to_owned(),
+        b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".to_vec(),
+    ));
+    out.push(("noise".to_owned(), (0..=255u8).rev().collect()));
+    Ok(out)
 }
 
 fn write(root: &Path, target: &str, name: &str, bytes: &[u8]) -> std::io::Result<()> {
