@@ -288,6 +288,18 @@ pub const DEFAULT_MAX_FRAME_SIZE: usize = 256 * 1024 * 1024;
 /// The stream id every EVENT travels on.
 pub const EVENT_STREAM_ID: i16 = -1;
 
+/// The most [`reserve_read_ahead`] reserves beyond the bytes already
+/// buffered.
+pub const MAX_READ_AHEAD: usize = 64 * 1024;
+
+/// Reserves room in `buf` for `missing` more bytes of a frame, but never
+/// more than [`MAX_READ_AHEAD`] at once. A header's length is only a claim:
+/// the buffer grows as the bytes really arrive, so a header that declares
+/// hundreds of megabytes and never sends them costs nothing.
+pub fn reserve_read_ahead(buf: &mut BytesMut, missing: usize) {
+    buf.reserve(missing.min(MAX_READ_AHEAD));
+}
+
 impl FrameHeader {
     /// Writes the header in its version's layout.
     pub fn encode(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
@@ -487,9 +499,7 @@ impl FrameDecoder {
         let header_len = header.version.header_len();
         let total = header_len + header.length as usize;
         if buf.len() < total {
-            // Reserve for the rest of this frame only; the length was checked
-            // against the maximum above.
-            buf.reserve(total - buf.len());
+            reserve_read_ahead(buf, total - buf.len());
             return Ok(None);
         }
         buf.advance(header_len);
@@ -650,6 +660,13 @@ mod tests {
             decoder.decode(&mut buf),
             Err(DecodeError::FrameTooLarge { .. })
         ));
+
+        // A header claiming 200 MiB (within the limit) with no body behind
+        // it reserves only a bounded read-ahead, not the claimed length.
+        let mut decoder = FrameDecoder::new();
+        let mut buf = BytesMut::from(&[0x02, 0, 0, 0x07, 0x0c, 0x80, 0, 0][..]);
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        assert!(buf.capacity() <= 8 + MAX_READ_AHEAD, "{}", buf.capacity());
 
         let mut decoder = FrameDecoder::new().with_direction(Direction::Request);
         let mut buf = BytesMut::from(&[0x82, 0, 0, 0x02, 0, 0, 0, 0][..]);

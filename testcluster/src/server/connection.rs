@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
-use cql_protocol::frame::EVENT_STREAM_ID;
+use cql_protocol::frame::{reserve_read_ahead, EVENT_STREAM_ID};
 use cql_protocol::message::request::Register;
 use cql_protocol::message::request::{AuthResponse, Credentials, EventType, Request, Startup};
 use cql_protocol::message::response::AuthChallenge;
@@ -456,7 +456,7 @@ impl Connection {
             )));
         }
         if buf.len() < header_len + length {
-            buf.reserve(header_len + length - buf.len());
+            reserve_read_ahead(buf, header_len + length - buf.len());
             return None;
         }
         Some(Ok(header_len + length))
