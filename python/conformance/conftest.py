@@ -80,6 +80,15 @@ class CliCluster:
             self.proc.kill()
 
 
+def wait_until(predicate, seconds, what):
+    """Polls `predicate` every 0.1 s until it holds, failing after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds}s waiting for {what}")
+        time.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def cluster3():
     c = CliCluster(3, "127.0.1.1")

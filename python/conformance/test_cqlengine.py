@@ -4,7 +4,6 @@ batches, TTL, LWT, a polymorphic model, counters and collection update
 operators."""
 
 import os
-import time
 import uuid
 
 import pytest
@@ -20,6 +19,7 @@ from cassandra.cqlengine.query import (  # noqa: E402
     MultipleObjectsReturned,
 )
 from cassandra.util import uuid_from_time  # noqa: E402
+from conftest import wait_until  # noqa: E402
 
 KS = "cqlengine_conformance"
 
@@ -88,14 +88,6 @@ def cqlengine_connection(cluster3):
     yield
     management.drop_keyspace(KS)
     connection.unregister_connection("default")
-
-
-def wait_until(predicate, seconds, what):
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {seconds}s waiting for {what}")
-        time.sleep(0.1)
 
 
 def test_sync_table_creates_and_adds_columns():

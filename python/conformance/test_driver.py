@@ -4,8 +4,6 @@ batches, LWT, counters, TTL, compression, auth and node events."""
 
 import datetime
 import decimal
-import ipaddress
-import time
 import uuid
 
 import pytest
@@ -15,6 +13,7 @@ from cassandra.cluster import Cluster, NoHostAvailable
 from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.query import BatchStatement, BatchType, SimpleStatement
 from cassandra.util import uuid_from_time
+from conftest import wait_until
 
 KS = "conformance"
 
@@ -34,14 +33,6 @@ def session(cluster3):
     session.set_keyspace(KS)
     yield session
     cluster.shutdown()
-
-
-def wait_until(predicate, seconds, what):
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {seconds}s waiting for {what}")
-        time.sleep(0.1)
 
 
 def test_default_negotiation_falls_back_to_v2(cluster3):

@@ -274,13 +274,7 @@ impl Executor {
         params: &QueryParameters,
         tracer: Option<&Tracer>,
     ) -> ExecResult<ResultBody> {
-        if let Some(t) = tracer {
-            t.event(format!("Parsing {query}"));
-        }
-        let stmt = parse(query)?;
-        if let Some(t) = tracer {
-            t.event("Preparing statement");
-        }
+        let stmt = parse_traced(query, tracer)?;
         Self::check_count(&stmt, &params.values)?;
         let call = self.params_call(conn, conn.keyspace.clone(), params, tracer);
         self.execute(&call, &stmt)
@@ -292,13 +286,7 @@ impl Executor {
         query: &str,
         tracer: Option<&Tracer>,
     ) -> ExecResult<ResultBody> {
-        if let Some(t) = tracer {
-            t.event(format!("Parsing {query}"));
-        }
-        let stmt = parse(query)?;
-        if let Some(t) = tracer {
-            t.event("Preparing statement");
-        }
+        let stmt = parse_traced(query, tracer)?;
         let params = QueryParameters::new(Consistency::One);
         let call = self.params_call(conn, conn.keyspace.clone(), &params, tracer);
         let (metadata, result_metadata) = self.prepared_metadata(&call, &stmt)?;
@@ -489,4 +477,17 @@ impl RequestHandler for Executor {
     ) -> HandlerFuture<'a> {
         Box::pin(async move { self.handle_sync(conn, request, tracing) })
     }
+}
+
+/// Parses `query`, recording the parsing and preparing steps when the
+/// request is traced.
+fn parse_traced(query: &str, tracer: Option<&Tracer>) -> ExecResult<Statement> {
+    if let Some(t) = tracer {
+        t.event(format!("Parsing {query}"));
+    }
+    let stmt = parse(query)?;
+    if let Some(t) = tracer {
+        t.event("Preparing statement");
+    }
+    Ok(stmt)
 }
