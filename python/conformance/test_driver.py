@@ -207,6 +207,18 @@ def test_ttl_expires(session):
     wait_until(lambda: session.execute("SELECT v FROM ttl WHERE k = 1").one() is None, 5, "TTL expiry")
 
 
+def test_tracing(session):
+    """The tracing flag gives a trace id the driver reads back from
+    system_traces.sessions and system_traces.events."""
+    result = session.execute("SELECT key FROM system.local", trace=True)
+    trace = result.get_query_trace(max_wait_sec=5)
+    assert trace.request_type == "Execute CQL3 query"
+    assert trace.duration is not None
+    activities = [event.description for event in trace.events]
+    assert activities[0] == "Parsing SELECT key FROM system.local"
+    assert len(activities) >= 3
+
+
 @pytest.mark.parametrize("compression", ["lz4", "snappy"])
 def test_compression(cluster3, compression):
     cluster, session = connect(cluster3, protocol_version=2, compression=compression)
