@@ -7,7 +7,8 @@ import decimal
 import uuid
 
 import pytest
-from cassandra import AuthenticationFailed
+from cassandra import AuthenticationFailed, InvalidRequest
+from cassandra.protocol import SyntaxException
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster, NoHostAvailable
 from cassandra.concurrent import execute_concurrent_with_args
@@ -95,6 +96,19 @@ def test_ddl_reaches_metadata_with_schema_agreement(session):
     assert table.clustering_key[0].is_reversed
     assert table.columns["v"].cql_type == "list<int>"
     assert table.options["comment"] == "conf"
+
+
+def test_error_codes_are_cassandras(session):
+    """Grammar errors are Syntax_error (0x2000) with a position; statements
+    Cassandra's validation rejects are Invalid (0x2200)."""
+    with pytest.raises(SyntaxException, match="line 1:9"):
+        session.execute("SELECT * FRM system.local")
+    with pytest.raises(InvalidRequest, match=r"No PRIMARY KEY specifed \(exactly one required\)"):
+        session.execute("CREATE TABLE nopk (a int, b int)")
+    with pytest.raises(InvalidRequest, match="Unmatched column names/values"):
+        session.execute("INSERT INTO system.local (key, rack) VALUES ('x')")
+    with pytest.raises(InvalidRequest, match="unconfigured columnfamily nosuchtable"):
+        session.execute("SELECT * FROM nosuchtable")
 
 
 def test_every_type_round_trips(session):

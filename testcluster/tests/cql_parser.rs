@@ -1363,3 +1363,44 @@ fn reserved_words_and_lexer_errors() {
         .message
         .contains("CREATE TYPE"));
 }
+
+/// Statements that are grammatical but that Cassandra 2.0's validation
+/// rejects come back classed Invalid, with Cassandra's message and no
+/// position; grammar errors stay syntax errors.
+#[test]
+fn validation_errors_are_classed_invalid() {
+    let cases = [
+        (
+            "CREATE TABLE t (a int, b int)",
+            "No PRIMARY KEY specifed (exactly one required)",
+        ),
+        (
+            "CREATE TABLE t (a int PRIMARY KEY, b int, PRIMARY KEY (b))",
+            "Multiple PRIMARY KEYs specifed (exactly one required)",
+        ),
+        (
+            "INSERT INTO t (a, b) VALUES (1)",
+            "Unmatched column names/values",
+        ),
+        (
+            "BEGIN BATCH USING TTL 5 INSERT INTO t (a) VALUES (1) APPLY BATCH",
+            "Global TTL on the BATCH statement is not supported.",
+        ),
+    ];
+    for (text, message) in cases {
+        let e = err(text);
+        assert_eq!(e.class, ErrorClass::Invalid, "{text}");
+        assert_eq!(e.message, message, "{text}");
+        assert_eq!(e.to_string(), message, "no position for {text}");
+    }
+    // Cassandra's grammar itself rejects these.
+    for text in [
+        "SELECT * FRM t",
+        "UPDATE t SET a = b + 1 WHERE k = 1",
+        "SELECT COUNT(2) FROM t",
+    ] {
+        let e = err(text);
+        assert_eq!(e.class, ErrorClass::Syntax, "{text}");
+        assert!(e.to_string().starts_with("line 1:"), "{text}: {e}");
+    }
+}

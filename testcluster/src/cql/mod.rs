@@ -11,5 +11,5 @@ mod markers;
 pub mod parser;
 
 pub use ast::*;
-pub use error::SyntaxError;
+pub use error::{ErrorClass, SyntaxError};
 pub use parser::parse_statement;

@@ -174,6 +174,11 @@ impl Parser {
         SyntaxError::new(message, tok.line, tok.column)
     }
 
+    /// A statement Cassandra's validation (not its grammar) rejects.
+    fn invalid_at(&self, tok: &Token, message: &str) -> SyntaxError {
+        SyntaxError::invalid(message, tok.line, tok.column)
+    }
+
     fn err_here(&self, what: &str, expecting: &str) -> SyntaxError {
         let t = self.peek();
         self.err_at(t, format!("{what} '{}' expecting {expecting}", t.text))
@@ -394,9 +399,9 @@ impl Parser {
                 }
                 self.expect_sym(Sym::RParen)?;
                 if pk.is_some() {
-                    return Err(self.err_at(
+                    return Err(self.invalid_at(
                         &start,
-                        "Multiple PRIMARY KEYs specifed (exactly one required)".to_string(),
+                        "Multiple PRIMARY KEYs specifed (exactly one required)",
                     ));
                 }
                 pk = Some((partition, clustering));
@@ -408,9 +413,9 @@ impl Parser {
                     self.pos += 1;
                     self.expect_kw("key")?;
                     if pk.is_some() {
-                        return Err(self.err_at(
+                        return Err(self.invalid_at(
                             &start,
-                            "Multiple PRIMARY KEYs specifed (exactly one required)".to_string(),
+                            "Multiple PRIMARY KEYs specifed (exactly one required)",
                         ));
                     }
                     pk = Some((vec![col.clone()], Vec::new()));
@@ -432,10 +437,7 @@ impl Parser {
         let close = self.peek().clone();
         self.expect_sym(Sym::RParen)?;
         let Some((partition_key, clustering_columns)) = pk else {
-            return Err(self.err_at(
-                &close,
-                "No PRIMARY KEY specifed (exactly one required)".to_string(),
-            ));
+            return Err(self.invalid_at(&close, "No PRIMARY KEY specifed (exactly one required)"));
         };
         let mut options = TableOptions::default();
         if self.eat_kw("with") {
@@ -1187,7 +1189,7 @@ impl Parser {
         let open = self.peek().clone();
         let values = self.term_list_parens()?;
         if values.len() != columns.len() {
-            return Err(self.err_at(&open, "Unmatched column names/values".to_string()));
+            return Err(self.invalid_at(&open, "Unmatched column names/values"));
         }
         let if_not_exists = self.if_not_exists()?;
         let using = self.using(true)?;
@@ -1320,9 +1322,9 @@ impl Parser {
         let using_tok = self.peek().clone();
         let using = self.using(true)?;
         if using.ttl.is_some() {
-            return Err(self.err_at(
+            return Err(self.invalid_at(
                 &using_tok,
-                "Global TTL on the BATCH statement is not supported.".to_string(),
+                "Global TTL on the BATCH statement is not supported.",
             ));
         }
         let mut statements = Vec::new();

@@ -25,7 +25,7 @@ use cql_protocol::{Consistency, RawValue};
 use uuid::Uuid;
 
 use crate::context::{ClusterContext, TraceEvent, TraceSession};
-use crate::cql::{parse_statement, QualifiedName, Statement};
+use crate::cql::{parse_statement, ErrorClass, QualifiedName, Statement};
 use crate::server::{ConnectionInfo, HandlerFuture, HandlerResponse, RequestHandler};
 use crate::storage::{Table, TableDef};
 use errors::{invalid, ExecResult};
@@ -138,7 +138,10 @@ fn unprepared(id: &Bytes) -> ErrorResponse {
 }
 
 fn parse(query: &str) -> ExecResult<Statement> {
-    parse_statement(query).map_err(|e| errors::syntax(e.to_string()))
+    parse_statement(query).map_err(|e| match e.class {
+        ErrorClass::Syntax => errors::syntax(e.to_string()),
+        ErrorClass::Invalid => errors::invalid(e.message),
+    })
 }
 
 impl Executor {
