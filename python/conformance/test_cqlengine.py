@@ -3,6 +3,7 @@
 batches, TTL, LWT, a polymorphic model, counters and collection update
 operators."""
 
+import datetime
 import os
 import uuid
 
@@ -11,6 +12,7 @@ import pytest
 os.environ.setdefault("CQLENG_ALLOW_SCHEMA_MANAGEMENT", "1")
 
 from cassandra.cqlengine import columns, connection, management  # noqa: E402
+from cassandra.cqlengine.functions import MaxTimeUUID, MinTimeUUID  # noqa: E402
 from cassandra.cqlengine.models import Model  # noqa: E402
 from cassandra.cqlengine.query import (  # noqa: E402
     BatchQuery,
@@ -126,9 +128,15 @@ def test_filters_ordering_and_limits():
     ascending = [p.title for p in Post.objects(author=author).order_by("created")]
     assert ascending == ["p0", "p1", "p2", "p3", "p4"]
     assert [p.title for p in Post.objects(author=author).limit(2)] == ["p4", "p3"]
+    # MinTimeUUID/MaxTimeUUID (the server's minTimeuuid/maxTimeuuid) are the
+    # extreme timeuuids of an instant under TimeUUIDType's order, so the
+    # slice holds exactly the posts of base+2 and base+3, inclusive.
+    def at(seconds):
+        return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+
     middle = Post.objects(author=author).filter(
-        created__gt=uuid_from_time(base + 1, clock_seq=0x3FFF, node=0xFFFFFFFFFFFF)
-    ).filter(created__lt=uuid_from_time(base + 4, clock_seq=0, node=0))
+        created__gt=MinTimeUUID(at(base + 2))
+    ).filter(created__lt=MaxTimeUUID(at(base + 3)))
     assert sorted(p.title for p in middle) == ["p2", "p3"]
     assert Post.objects(author=author).count() == 5
     with pytest.raises(MultipleObjectsReturned):
