@@ -54,6 +54,41 @@ struct State {
     version: Uuid,
 }
 
+impl State {
+    /// The keyspace `name`, or "Keyspace name does not exist".
+    fn keyspace(&self, name: &str) -> StorageResult<&KeyspaceEntry> {
+        self.keyspaces
+            .get(name)
+            .ok_or_else(|| keyspace_not_found(name))
+    }
+
+    /// The keyspace `name`, mutably, or "Keyspace name does not exist".
+    fn keyspace_mut(&mut self, name: &str) -> StorageResult<&mut KeyspaceEntry> {
+        self.keyspaces
+            .get_mut(name)
+            .ok_or_else(|| keyspace_not_found(name))
+    }
+}
+
+impl KeyspaceEntry {
+    /// The table `name` of this keyspace, or "unconfigured columnfamily name".
+    fn table(&self, name: &str) -> StorageResult<Arc<Table>> {
+        self.tables
+            .get(name)
+            .cloned()
+            .ok_or_else(|| StorageError::TableNotFound {
+                keyspace: self.def.name.clone(),
+                table: name.to_owned(),
+            })
+    }
+}
+
+fn keyspace_not_found(name: &str) -> StorageError {
+    StorageError::KeyspaceNotFound {
+        keyspace: name.to_owned(),
+    }
+}
+
 /// All keyspaces and tables of a node (or a cluster).
 ///
 /// Thread-safe: schema reads take a shared std lock and schema changes an
@@ -113,10 +148,7 @@ impl Catalog {
 
     /// The keyspace `name`, or "Keyspace name does not exist".
     pub fn require_keyspace(&self, name: &str) -> StorageResult<KeyspaceDef> {
-        self.keyspace(name)
-            .ok_or_else(|| StorageError::KeyspaceNotFound {
-                keyspace: name.to_owned(),
-            })
+        Ok(self.read().keyspace(name)?.def.clone())
     }
 
     /// All keyspaces, by name.
@@ -135,31 +167,13 @@ impl Catalog {
 
     /// The table `keyspace.name`, with its data.
     pub fn table(&self, keyspace: &str, name: &str) -> StorageResult<Arc<Table>> {
-        let state = self.read();
-        let ks = state
-            .keyspaces
-            .get(keyspace)
-            .ok_or_else(|| StorageError::KeyspaceNotFound {
-                keyspace: keyspace.to_owned(),
-            })?;
-        ks.tables
-            .get(name)
-            .cloned()
-            .ok_or_else(|| StorageError::TableNotFound {
-                keyspace: keyspace.to_owned(),
-                table: name.to_owned(),
-            })
+        self.read().keyspace(keyspace)?.table(name)
     }
 
     /// The definitions of the tables of `keyspace`, by name.
     pub fn table_defs(&self, keyspace: &str) -> StorageResult<Vec<Arc<TableDef>>> {
         let state = self.read();
-        let ks = state
-            .keyspaces
-            .get(keyspace)
-            .ok_or_else(|| StorageError::KeyspaceNotFound {
-                keyspace: keyspace.to_owned(),
-            })?;
+        let ks = state.keyspace(keyspace)?;
         Ok(ks.tables.values().map(|t| t.def()).collect())
     }
 
@@ -202,12 +216,7 @@ impl Catalog {
         durable_writes: Option<bool>,
     ) -> StorageResult<()> {
         let mut state = self.write();
-        let ks = state
-            .keyspaces
-            .get_mut(name)
-            .ok_or_else(|| StorageError::KeyspaceNotFound {
-                keyspace: name.to_owned(),
-            })?;
+        let ks = state.keyspace_mut(name)?;
         if let Some(r) = replication {
             ks.def.replication = r;
         }
@@ -240,11 +249,7 @@ impl Catalog {
     /// `if_not_exists`.
     pub fn create_table(&self, spec: &CreateTable, if_not_exists: bool) -> StorageResult<bool> {
         let mut state = self.write();
-        let ks = state.keyspaces.get_mut(&spec.keyspace).ok_or_else(|| {
-            StorageError::KeyspaceNotFound {
-                keyspace: spec.keyspace.clone(),
-            }
-        })?;
+        let ks = state.keyspace_mut(&spec.keyspace)?;
         if ks.tables.contains_key(&spec.name) {
             return if if_not_exists {
                 Ok(false)
@@ -269,9 +274,7 @@ impl Catalog {
             return if if_exists {
                 Ok(false)
             } else {
-                Err(StorageError::KeyspaceNotFound {
-                    keyspace: keyspace.to_owned(),
-                })
+                Err(keyspace_not_found(keyspace))
             };
         };
         if ks.tables.remove(name).is_none() {
@@ -297,21 +300,7 @@ impl Catalog {
     /// `ALTER TABLE`, with Cassandra 2.0's checks (`AlterTableStatement`).
     pub fn alter_table(&self, keyspace: &str, name: &str, change: AlterTable) -> StorageResult<()> {
         let mut state = self.write();
-        let table =
-            {
-                let ks = state.keyspaces.get(keyspace).ok_or_else(|| {
-                    StorageError::KeyspaceNotFound {
-                        keyspace: keyspace.to_owned(),
-                    }
-                })?;
-                ks.tables
-                    .get(name)
-                    .cloned()
-                    .ok_or_else(|| StorageError::TableNotFound {
-                        keyspace: keyspace.to_owned(),
-                        table: name.to_owned(),
-                    })?
-            };
+        let table = state.keyspace(keyspace)?.table(name)?;
         let mut def = (*table.def()).clone();
         let mut dropped = None;
         match change {
@@ -456,20 +445,8 @@ impl Catalog {
         if_not_exists: bool,
     ) -> StorageResult<Option<String>> {
         let mut state = self.write();
-        let ks = state
-            .keyspaces
-            .get(keyspace)
-            .ok_or_else(|| StorageError::KeyspaceNotFound {
-                keyspace: keyspace.to_owned(),
-            })?;
-        let t = ks
-            .tables
-            .get(table)
-            .cloned()
-            .ok_or_else(|| StorageError::TableNotFound {
-                keyspace: keyspace.to_owned(),
-                table: table.to_owned(),
-            })?;
+        let ks = state.keyspace(keyspace)?;
+        let t = ks.table(table)?;
         let mut def = (*t.def()).clone();
         let col = def.column(column).ok_or_else(|| {
             StorageError::invalid(format!("No column definition found for column {column}"))
@@ -527,12 +504,7 @@ impl Catalog {
         if_exists: bool,
     ) -> StorageResult<Option<String>> {
         let mut state = self.write();
-        let ks = state
-            .keyspaces
-            .get(keyspace)
-            .ok_or_else(|| StorageError::KeyspaceNotFound {
-                keyspace: keyspace.to_owned(),
-            })?;
+        let ks = state.keyspace(keyspace)?;
         let holder = ks
             .tables
             .values()
