@@ -2,33 +2,30 @@
 //! node control and the CLI. Nothing here depends on the executor's
 //! behaviour: the system tables are read through `ClusterContext::table`.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::io::{BufRead, BufReader, Write};
+use std::io::BufReader;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
-use cql_protocol::message::request::{EventType, Register, Request, Startup};
+use bytes::Bytes;
 use cql_protocol::message::response::{
-    ErrorKind, Event, Response, SchemaChange, SchemaChangeType, StatusChangeType,
-    TopologyChangeType,
+    ErrorKind, Event, SchemaChange, SchemaChangeType, StatusChangeType, TopologyChangeType,
 };
-use cql_protocol::message::{RequestFrame, ResponseFrame};
-use cql_protocol::{
-    ColumnType, Consistency, Direction, FrameDecoder, MessageCodec, ProtocolVersion,
-};
+use cql_protocol::{ColumnType, Consistency, ProtocolVersion};
 use cql_testcluster::cluster::{Clock, NodeState, TestCluster};
 use cql_testcluster::context::{ClusterContext, TraceEvent, TraceSession};
 use cql_testcluster::storage::{
     ColumnSpec, CreateTable, KeyspaceDef, ReadCommand, ReadRow, Replication, Table,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::{control, read_line, Client, TIMEOUT};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use uuid::Uuid;
 
-const TIMEOUT: Duration = Duration::from_secs(10);
 const M: &str = "org.apache.cassandra.db.marshal.";
 
 async fn bounded<F: Future<Output = ()>>(body: F) {
@@ -39,86 +36,6 @@ async fn bounded<F: Future<Output = ()>>(body: F) {
 
 fn ip(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(a, b, c, d))
-}
-
-struct Client {
-    socket: TcpStream,
-    codec: MessageCodec,
-    decoder: FrameDecoder,
-    buf: BytesMut,
-}
-
-impl Client {
-    async fn ready(addr: SocketAddr) -> Client {
-        let socket = tokio::time::timeout(TIMEOUT, TcpStream::connect(addr))
-            .await
-            .expect("connect timed out")
-            .expect("connect");
-        let mut client = Client {
-            socket,
-            codec: MessageCodec::new(ProtocolVersion::V2),
-            decoder: FrameDecoder::new().with_direction(Direction::Response),
-            buf: BytesMut::new(),
-        };
-        let supported = client.request(0, Request::Options).await;
-        assert!(
-            matches!(supported.response, Response::Supported(_)),
-            "{supported:?}"
-        );
-        let ready = client
-            .request(1, Request::Startup(Startup::new("3.0.0")))
-            .await;
-        assert_eq!(ready.response, Response::Ready);
-        client
-    }
-
-    async fn request(&mut self, stream: i16, request: Request) -> ResponseFrame {
-        let mut out = BytesMut::new();
-        self.codec
-            .encode_request(&RequestFrame::new(stream, request), &mut out)
-            .unwrap();
-        self.socket.write_all(&out).await.unwrap();
-        let response = self.recv().await;
-        assert_eq!(response.stream, stream);
-        response
-    }
-
-    async fn recv(&mut self) -> ResponseFrame {
-        tokio::time::timeout(TIMEOUT, async {
-            loop {
-                if let Some(frame) = self.decoder.decode(&mut self.buf).unwrap() {
-                    return self.codec.decode_response(frame).unwrap();
-                }
-                let n = self.socket.read_buf(&mut self.buf).await.unwrap();
-                assert!(n > 0, "connection closed while waiting for a response");
-            }
-        })
-        .await
-        .expect("no response in time")
-    }
-
-    async fn register_all(&mut self) {
-        let response = self
-            .request(
-                2,
-                Request::Register(Register::new(vec![
-                    EventType::TopologyChange,
-                    EventType::StatusChange,
-                    EventType::SchemaChange,
-                ])),
-            )
-            .await;
-        assert_eq!(response.response, Response::Ready);
-    }
-
-    async fn event(&mut self) -> Event {
-        let frame = self.recv().await;
-        assert_eq!(frame.stream, -1);
-        match frame.response {
-            Response::Event(e) => e,
-            other => panic!("expected an event, got {other:?}"),
-        }
-    }
 }
 
 /// The value of column `name` of a row, as bytes.
@@ -174,7 +91,7 @@ async fn three_nodes_share_a_port_and_answer_the_handshake() {
             ]
         );
         for addr in cluster.contact_points() {
-            Client::ready(addr).await;
+            Client::handshake(addr, ProtocolVersion::V2).await;
         }
         let nodes = cluster.nodes();
         assert!(nodes
@@ -747,8 +664,8 @@ async fn events_reach_registered_connections() {
             .unwrap();
         let port = cluster.port();
         let points = cluster.contact_points();
-        let mut client = Client::ready(points[1]).await;
-        client.register_all().await;
+        let mut client = Client::handshake(points[1], ProtocolVersion::V2).await;
+        client.register_all(2).await;
 
         cluster.stop_node(3).await.unwrap();
         assert_eq!(
@@ -776,7 +693,7 @@ async fn events_reach_registered_connections() {
                 address: new_address
             }
         );
-        Client::ready(new_address).await;
+        Client::handshake(new_address, ProtocolVersion::V2).await;
         let info = cluster.node(4).unwrap();
         assert!(!cluster.nodes()[..3].iter().any(|n| n.tokens == info.tokens));
         cluster.remove_node(4).await.unwrap();
@@ -807,7 +724,7 @@ async fn stopped_nodes_refuse_connections_while_others_serve() {
             .await
             .unwrap();
         let points = cluster.contact_points();
-        let mut open = Client::ready(points[1]).await;
+        let mut open = Client::handshake(points[1], ProtocolVersion::V2).await;
         cluster.stop_node(2).await.unwrap();
         assert_eq!(cluster.node(2).unwrap().state, NodeState::Down);
         // The open connection is closed.
@@ -823,10 +740,10 @@ async fn stopped_nodes_refuse_connections_while_others_serve() {
         .await;
         assert!(closed.is_ok());
         assert!(TcpStream::connect(points[1]).await.is_err());
-        Client::ready(points[0]).await;
-        Client::ready(points[2]).await;
+        Client::handshake(points[0], ProtocolVersion::V2).await;
+        Client::handshake(points[2], ProtocolVersion::V2).await;
         cluster.start_node(2).await.unwrap();
-        Client::ready(points[1]).await;
+        Client::handshake(points[1], ProtocolVersion::V2).await;
         // Unknown nodes are errors.
         assert!(cluster.stop_node(9).await.is_err());
         assert!(cluster.drop_connections(0).is_err());
@@ -879,7 +796,7 @@ async fn two_clusters_side_by_side() {
             .chain(b.contact_points())
             .chain(c.contact_points())
         {
-            Client::ready(addr).await;
+            Client::handshake(addr, ProtocolVersion::V2).await;
         }
         a.catalog()
             .create_keyspace(KeyspaceDef::simple("only_a", 1), false)
@@ -893,18 +810,6 @@ async fn two_clusters_side_by_side() {
         c.shutdown().await;
     })
     .await;
-}
-
-/// Reads a line of the CLI's stdout, with a deadline.
-fn read_line(reader: &mut impl BufRead) -> String {
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    line.trim_end().to_owned()
-}
-
-fn control(stream: &mut std::net::TcpStream, reader: &mut impl BufRead, command: &str) -> String {
-    writeln!(stream, "{command}").unwrap();
-    read_line(reader)
 }
 
 #[test]

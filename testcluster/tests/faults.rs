@@ -2,25 +2,24 @@
 //! connections, the matchers and budgets, the registry, and the CLI's
 //! `fault` commands. Clients are raw sockets speaking protocol v2.
 
+mod support;
+
 use std::future::Future;
-use std::io::{BufRead, BufReader, Write};
+use std::io::BufReader;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
 use cql_protocol::message::request::{
     Batch, BatchStatement, BatchType, Execute, Prepare, Query, QueryParameters, Request, Startup,
 };
 use cql_protocol::message::response::{ErrorKind, ErrorResponse, Response, ResultBody, WriteType};
-use cql_protocol::message::{RequestFrame, ResponseFrame};
-use cql_protocol::{Consistency, Direction, FrameDecoder, MessageCodec, Opcode, ProtocolVersion};
+use cql_protocol::{Consistency, Opcode, ProtocolVersion};
 use cql_testcluster::cluster::TestCluster;
 use cql_testcluster::server::{parse_rule, FaultRule, Outcome, RuleId};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use support::{control, read_line, Client};
+use tokio::io::AsyncReadExt;
 
-const TIMEOUT: Duration = Duration::from_secs(10);
 const LOCAL: &str = "SELECT release_version FROM system.local";
 const PEERS: &str = "SELECT peer FROM system.peers";
 
@@ -42,81 +41,6 @@ async fn cluster(block: u8, nodes: usize) -> TestCluster {
 
 fn node(cluster: &TestCluster, index: usize) -> SocketAddr {
     cluster.node(index).expect("node exists").address
-}
-
-struct Client {
-    socket: TcpStream,
-    codec: MessageCodec,
-    decoder: FrameDecoder,
-    buf: BytesMut,
-}
-
-impl Client {
-    async fn connect(addr: SocketAddr) -> Client {
-        let socket = tokio::time::timeout(TIMEOUT, TcpStream::connect(addr))
-            .await
-            .expect("connect timed out")
-            .expect("connect");
-        Client {
-            socket,
-            codec: MessageCodec::new(ProtocolVersion::V2),
-            decoder: FrameDecoder::new().with_direction(Direction::Response),
-            buf: BytesMut::new(),
-        }
-    }
-
-    async fn ready(addr: SocketAddr) -> Client {
-        let mut client = Client::connect(addr).await;
-        let ready = client
-            .request(0, Request::Startup(Startup::new("3.0.0")))
-            .await;
-        assert_eq!(ready.response, Response::Ready);
-        client
-    }
-
-    async fn send(&mut self, stream: i16, request: Request) {
-        let mut out = BytesMut::new();
-        self.codec
-            .encode_request(&RequestFrame::new(stream, request), &mut out)
-            .unwrap();
-        self.socket.write_all(&out).await.unwrap();
-    }
-
-    async fn request(&mut self, stream: i16, request: Request) -> ResponseFrame {
-        self.send(stream, request).await;
-        let response = self.recv().await;
-        assert_eq!(response.stream, stream);
-        response
-    }
-
-    async fn query(&mut self, stream: i16, text: &str, cl: Consistency) -> Response {
-        self.request(stream, Request::Query(Query::new(text, cl)))
-            .await
-            .response
-    }
-
-    /// The next frame, or `None` once the server closed the connection.
-    async fn try_recv(&mut self) -> Option<ResponseFrame> {
-        tokio::time::timeout(TIMEOUT, async {
-            loop {
-                if let Some(frame) = self.decoder.decode(&mut self.buf).unwrap() {
-                    return Some(self.codec.decode_response(frame).unwrap());
-                }
-                match self.socket.read_buf(&mut self.buf).await {
-                    Ok(0) | Err(_) => return None,
-                    Ok(_) => {}
-                }
-            }
-        })
-        .await
-        .expect("no response in time")
-    }
-
-    async fn recv(&mut self) -> ResponseFrame {
-        self.try_recv()
-            .await
-            .expect("connection closed while waiting for a response")
-    }
 }
 
 fn is_rows(response: &Response) -> bool {
@@ -171,17 +95,19 @@ async fn injected_errors_carry_their_exact_code_and_fields() {
                     .reply(kind.clone(), format!("injected {i}")),
             );
         }
-        let mut client = Client::ready(node(&cluster, 1)).await;
+        let mut client = Client::ready(node(&cluster, 1), ProtocolVersion::V2).await;
         for (i, kind) in errors.iter().enumerate() {
             let text = format!("{LOCAL} /* fault {i} */");
             let stream = i16::try_from(i + 1).unwrap();
-            let error = error_of(client.query(stream, &text, Consistency::One).await);
+            let error = error_of(client.query(stream, &text, Consistency::One).await.response);
             assert_eq!(
                 error,
                 ErrorResponse::new(kind.clone(), format!("injected {i}"))
             );
         }
-        assert!(is_rows(&client.query(20, LOCAL, Consistency::One).await));
+        assert!(is_rows(
+            &client.query(20, LOCAL, Consistency::One).await.response
+        ));
         for id in faults.ids() {
             assert_eq!(faults.hits(id), 1);
         }
@@ -200,14 +126,14 @@ async fn times_fires_n_times_then_requests_are_handled_normally() {
                 .times(2)
                 .reply(ErrorKind::Overloaded, "busy"),
         );
-        let mut client = Client::ready(node(&cluster, 1)).await;
+        let mut client = Client::ready(node(&cluster, 1), ProtocolVersion::V2).await;
         for stream in 1..=2 {
-            let error = error_of(client.query(stream, LOCAL, Consistency::One).await);
+            let error = error_of(client.query(stream, LOCAL, Consistency::One).await.response);
             assert_eq!(error.kind, ErrorKind::Overloaded);
         }
         for stream in 3..=5 {
             assert!(is_rows(
-                &client.query(stream, LOCAL, Consistency::One).await
+                &client.query(stream, LOCAL, Consistency::One).await.response
             ));
         }
         assert_eq!(cluster.faults().hits(id), 2);
@@ -215,7 +141,7 @@ async fn times_fires_n_times_then_requests_are_handled_normally() {
         let later = cluster
             .faults()
             .add(FaultRule::new().reply(ErrorKind::IsBootstrapping, "later"));
-        let error = error_of(client.query(6, LOCAL, Consistency::One).await);
+        let error = error_of(client.query(6, LOCAL, Consistency::One).await.response);
         assert_eq!(error.kind, ErrorKind::IsBootstrapping);
         assert_eq!(cluster.faults().hits(id), 2);
         assert_eq!(cluster.faults().hits(later), 1);
@@ -254,12 +180,12 @@ async fn probability_zero_never_fires_and_one_always_fires() {
                 .probability(1.0)
                 .reply(ErrorKind::Overloaded, "always"),
         );
-        let mut client = Client::ready(node(&cluster, 2)).await;
+        let mut client = Client::ready(node(&cluster, 2), ProtocolVersion::V2).await;
         for stream in 1..=25 {
             assert!(is_rows(
-                &client.query(stream, LOCAL, Consistency::One).await
+                &client.query(stream, LOCAL, Consistency::One).await.response
             ));
-            let error = error_of(client.query(stream, PEERS, Consistency::One).await);
+            let error = error_of(client.query(stream, PEERS, Consistency::One).await.response);
             assert_eq!(error.message, "always");
         }
         assert_eq!(cluster.faults().hits(never), 0);
@@ -274,9 +200,9 @@ async fn node_opcode_consistency_and_text_matchers_select_requests() {
     bounded(async {
         let cluster = cluster(33, 3).await;
         let faults = cluster.faults();
-        let mut n1 = Client::ready(node(&cluster, 1)).await;
-        let mut n2 = Client::ready(node(&cluster, 2)).await;
-        let mut n3 = Client::ready(node(&cluster, 3)).await;
+        let mut n1 = Client::ready(node(&cluster, 1), ProtocolVersion::V2).await;
+        let mut n2 = Client::ready(node(&cluster, 2), ProtocolVersion::V2).await;
+        let mut n3 = Client::ready(node(&cluster, 3), ProtocolVersion::V2).await;
 
         // Node by index, and by address.
         let by_index = faults.add(FaultRule::new().node(2).reply(ErrorKind::Overloaded, "n2"));
@@ -285,13 +211,15 @@ async fn node_opcode_consistency_and_text_matchers_select_requests() {
                 .node_ip(node(&cluster, 3).ip())
                 .reply(ErrorKind::Overloaded, "n3"),
         );
-        assert!(is_rows(&n1.query(1, LOCAL, Consistency::One).await));
+        assert!(is_rows(
+            &n1.query(1, LOCAL, Consistency::One).await.response
+        ));
         assert_eq!(
-            error_of(n2.query(1, LOCAL, Consistency::One).await).message,
+            error_of(n2.query(1, LOCAL, Consistency::One).await.response).message,
             "n2"
         );
         assert_eq!(
-            error_of(n3.query(1, LOCAL, Consistency::One).await).message,
+            error_of(n3.query(1, LOCAL, Consistency::One).await.response).message,
             "n3"
         );
         assert_eq!((faults.hits(by_index), faults.hits(by_ip)), (1, 1));
@@ -304,7 +232,9 @@ async fn node_opcode_consistency_and_text_matchers_select_requests() {
                 .opcode(Opcode::Prepare)
                 .reply(ErrorKind::ServerError, "no prepare"),
         );
-        assert!(is_rows(&n1.query(2, LOCAL, Consistency::One).await));
+        assert!(is_rows(
+            &n1.query(2, LOCAL, Consistency::One).await.response
+        ));
         let prepared = n1.request(3, Request::Prepare(Prepare::new(LOCAL))).await;
         assert_eq!(error_of(prepared.response).message, "no prepare");
         faults.clear();
@@ -316,13 +246,15 @@ async fn node_opcode_consistency_and_text_matchers_select_requests() {
                 .consistency(Consistency::All)
                 .reply(ErrorKind::Overloaded, "cl"),
         );
-        assert!(is_rows(&n1.query(4, LOCAL, Consistency::One).await));
+        assert!(is_rows(
+            &n1.query(4, LOCAL, Consistency::One).await.response
+        ));
         assert_eq!(
-            error_of(n1.query(5, LOCAL, Consistency::Quorum).await).message,
+            error_of(n1.query(5, LOCAL, Consistency::Quorum).await.response).message,
             "cl"
         );
         assert_eq!(
-            error_of(n1.query(6, LOCAL, Consistency::All).await).message,
+            error_of(n1.query(6, LOCAL, Consistency::All).await.response).message,
             "cl"
         );
         faults.clear();
@@ -339,19 +271,21 @@ async fn node_opcode_consistency_and_text_matchers_select_requests() {
                 .unwrap()
                 .reply(ErrorKind::Overloaded, "regex"),
         );
-        assert!(is_rows(&n1.query(7, LOCAL, Consistency::One).await));
+        assert!(is_rows(
+            &n1.query(7, LOCAL, Consistency::One).await.response
+        ));
         assert_eq!(
-            error_of(n1.query(8, PEERS, Consistency::One).await).message,
+            error_of(n1.query(8, PEERS, Consistency::One).await.response).message,
             "substring"
         );
         let key = "select  key FROM system.local";
         assert_eq!(
-            error_of(n1.query(9, key, Consistency::One).await).message,
+            error_of(n1.query(9, key, Consistency::One).await.response).message,
             "regex"
         );
         let not_key = "SELECT key_alias FROM system.local";
         assert!(!matches!(
-            n1.query(10, not_key, Consistency::One).await,
+            n1.query(10, not_key, Consistency::One).await.response,
             Response::Error(ErrorResponse { ref message, .. }) if message == "regex"
         ));
         faults.clear();
@@ -365,11 +299,17 @@ async fn node_opcode_consistency_and_text_matchers_select_requests() {
                 .query_contains("system.local")
                 .reply(ErrorKind::Overloaded, "all"),
         );
-        assert!(is_rows(&n2.query(11, LOCAL, Consistency::Two).await));
-        assert!(is_rows(&n1.query(12, LOCAL, Consistency::One).await));
-        assert!(is_rows(&n1.query(13, PEERS, Consistency::Two).await));
+        assert!(is_rows(
+            &n2.query(11, LOCAL, Consistency::Two).await.response
+        ));
+        assert!(is_rows(
+            &n1.query(12, LOCAL, Consistency::One).await.response
+        ));
+        assert!(is_rows(
+            &n1.query(13, PEERS, Consistency::Two).await.response
+        ));
         assert_eq!(
-            error_of(n1.query(14, LOCAL, Consistency::Two).await).message,
+            error_of(n1.query(14, LOCAL, Consistency::Two).await.response).message,
             "all"
         );
         faults.clear();
@@ -382,7 +322,7 @@ async fn node_opcode_consistency_and_text_matchers_select_requests() {
 async fn execute_and_batch_match_the_prepared_statement_text() {
     bounded(async {
         let cluster = cluster(34, 2).await;
-        let mut client = Client::ready(node(&cluster, 1)).await;
+        let mut client = Client::ready(node(&cluster, 1), ProtocolVersion::V2).await;
         for (i, ddl) in [
             "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
             "CREATE TABLE ks.t (k int PRIMARY KEY, v int)",
@@ -390,7 +330,7 @@ async fn execute_and_batch_match_the_prepared_statement_text() {
         .iter()
         .enumerate()
         {
-            let response = client.query(i as i16 + 1, ddl, Consistency::One).await;
+            let response = client.query(i as i16 + 1, ddl, Consistency::One).await.response;
             assert!(!matches!(response, Response::Error(_)), "{response:?}");
         }
         let insert = "INSERT INTO ks.t (k, v) VALUES (1, 2)";
@@ -435,7 +375,7 @@ async fn execute_and_batch_match_the_prepared_statement_text() {
         assert!(is_rows(&selected.response), "{selected:?}");
         // A QUERY with the same text is not an EXECUTE.
         assert!(!matches!(
-            client.query(22, insert, Consistency::One).await,
+            client.query(22, insert, Consistency::One).await.response,
             Response::Error(_)
         ));
         // A batch holding the statement, by id or by text.
@@ -488,7 +428,7 @@ async fn delays_reorder_responses_on_one_connection() {
                 .delay(Duration::from_millis(300))
                 .reply(ErrorKind::Overloaded, "late"),
         );
-        let mut client = Client::ready(node(&cluster, 1)).await;
+        let mut client = Client::ready(node(&cluster, 1), ProtocolVersion::V2).await;
 
         // Delayed, then handled normally: answered after a later request.
         client
@@ -530,7 +470,7 @@ async fn no_response_leaves_the_stream_unanswered() {
                 .query_contains("system.peers")
                 .no_response(),
         );
-        let mut client = Client::ready(node(&cluster, 1)).await;
+        let mut client = Client::ready(node(&cluster, 1), ProtocolVersion::V2).await;
         client
             .send(1, Request::Query(Query::new(PEERS, Consistency::One)))
             .await;
@@ -571,15 +511,19 @@ async fn close_drops_the_connection_and_others_keep_working() {
                 .times(1)
                 .close_connection(),
         );
-        let mut victim = Client::ready(node(&cluster, 1)).await;
-        let mut other = Client::ready(node(&cluster, 1)).await;
+        let mut victim = Client::ready(node(&cluster, 1), ProtocolVersion::V2).await;
+        let mut other = Client::ready(node(&cluster, 1), ProtocolVersion::V2).await;
         victim
             .send(1, Request::Query(Query::new(PEERS, Consistency::One)))
             .await;
         assert!(victim.try_recv().await.is_none(), "the connection closes");
-        assert!(is_rows(&other.query(1, PEERS, Consistency::One).await));
-        let mut again = Client::ready(node(&cluster, 1)).await;
-        assert!(is_rows(&again.query(1, PEERS, Consistency::One).await));
+        assert!(is_rows(
+            &other.query(1, PEERS, Consistency::One).await.response
+        ));
+        let mut again = Client::ready(node(&cluster, 1), ProtocolVersion::V2).await;
+        assert!(is_rows(
+            &again.query(1, PEERS, Consistency::One).await.response
+        ));
         assert_eq!(cluster.faults().hits(rule), 1);
 
         // After a delay, too.
@@ -596,7 +540,9 @@ async fn close_drops_the_connection_and_others_keep_working() {
             )
             .await;
         assert!(again.try_recv().await.is_none(), "the connection closes");
-        assert!(is_rows(&other.query(2, LOCAL, Consistency::One).await));
+        assert!(is_rows(
+            &other.query(2, LOCAL, Consistency::One).await.response
+        ));
         cluster.shutdown().await;
     })
     .await;
@@ -610,9 +556,9 @@ async fn options_and_startup_are_selected_only_by_name() {
         cluster
             .faults()
             .add(FaultRule::new().reply(ErrorKind::Overloaded, "data"));
-        let mut client = Client::ready(node(&cluster, 1)).await;
+        let mut client = Client::ready(node(&cluster, 1), ProtocolVersion::V2).await;
         assert_eq!(
-            error_of(client.query(1, LOCAL, Consistency::One).await).message,
+            error_of(client.query(1, LOCAL, Consistency::One).await.response).message,
             "data"
         );
         cluster.faults().clear();
@@ -622,7 +568,7 @@ async fn options_and_startup_are_selected_only_by_name() {
                 .times(1)
                 .reply(ErrorKind::IsBootstrapping, "starting"),
         );
-        let mut client = Client::connect(node(&cluster, 1)).await;
+        let mut client = Client::connect(node(&cluster, 1), ProtocolVersion::V2).await;
         let frame = client
             .request(0, Request::Startup(Startup::new("3.0.0")))
             .await;
@@ -693,17 +639,6 @@ fn rule_specs_parse() {
     }
 }
 
-fn read_line(reader: &mut impl BufRead) -> String {
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    line.trim_end().to_owned()
-}
-
-fn control(stream: &mut std::net::TcpStream, reader: &mut impl BufRead, command: &str) -> String {
-    writeln!(stream, "{command}").unwrap();
-    read_line(reader)
-}
-
 #[test]
 fn cli_fault_commands_over_the_control_port() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cql-testcluster"))
@@ -759,10 +694,12 @@ fn cli_fault_commands_over_the_control_port() {
             .build()
             .unwrap();
         runtime.block_on(bounded(async {
-            let mut c1 = Client::ready(node1).await;
-            let mut c2 = Client::ready(node2).await;
-            assert!(is_rows(&c1.query(1, LOCAL, Consistency::One).await));
-            let error = error_of(c2.query(1, LOCAL, Consistency::One).await);
+            let mut c1 = Client::ready(node1, ProtocolVersion::V2).await;
+            let mut c2 = Client::ready(node2, ProtocolVersion::V2).await;
+            assert!(is_rows(
+                &c1.query(1, LOCAL, Consistency::One).await.response
+            ));
+            let error = error_of(c2.query(1, LOCAL, Consistency::One).await.response);
             assert_eq!(
                 error,
                 ErrorResponse::new(
@@ -775,8 +712,10 @@ fn cli_fault_commands_over_the_control_port() {
                     "Operation timed out - received only 1 responses.",
                 )
             );
-            assert!(is_rows(&c2.query(2, LOCAL, Consistency::One).await));
-            let error = error_of(c1.query(2, PEERS, Consistency::One).await);
+            assert!(is_rows(
+                &c2.query(2, LOCAL, Consistency::One).await.response
+            ));
+            let error = error_of(c1.query(2, PEERS, Consistency::One).await.response);
             assert_eq!(
                 error.kind,
                 ErrorKind::Unavailable {
@@ -798,8 +737,10 @@ fn cli_fault_commands_over_the_control_port() {
         );
         assert_eq!(control(&mut stream, &mut reader, "fault list"), "ok");
         runtime.block_on(bounded(async {
-            let mut c1 = Client::ready(node1).await;
-            assert!(is_rows(&c1.query(1, PEERS, Consistency::One).await));
+            let mut c1 = Client::ready(node1, ProtocolVersion::V2).await;
+            assert!(is_rows(
+                &c1.query(1, PEERS, Consistency::One).await.response
+            ));
         }));
     }));
 

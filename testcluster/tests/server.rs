@@ -1,6 +1,8 @@
 //! The server core against real loopback sockets, with a raw client built
 //! on cql-protocol's codec.
 
+mod support;
+
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -17,17 +19,15 @@ use cql_protocol::message::response::{
 };
 use cql_protocol::message::{RequestFrame, ResponseFrame};
 use cql_protocol::{
-    ColumnSpec, ColumnType, Compression, Consistency, Direction, FrameDecoder, MessageCodec,
-    Opcode, ProtocolVersion, RawValue, TableSpec,
+    ColumnSpec, ColumnType, Compression, Consistency, Opcode, ProtocolVersion, RawValue, TableSpec,
 };
 use cql_testcluster::server::{
     bind_nodes, ConnectionInfo, HandlerFuture, HandlerResponse, Node, NodeServices, RequestHandler,
     ServerConfig, BAD_CREDENTIALS, PASSWORD_AUTHENTICATOR,
 };
+use support::{Client, TIMEOUT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs a test body with a time limit.
 async fn bounded<F: Future<Output = ()>>(body: F) {
@@ -119,110 +119,6 @@ async fn start_node(config: ServerConfig) -> Node {
 
 async fn start_default() -> Node {
     start_node(ServerConfig::default()).await
-}
-
-/// A raw protocol client.
-struct Client {
-    socket: TcpStream,
-    codec: MessageCodec,
-    decoder: FrameDecoder,
-    buf: BytesMut,
-}
-
-impl Client {
-    async fn connect(addr: SocketAddr, version: ProtocolVersion) -> Client {
-        let socket = tokio::time::timeout(TIMEOUT, TcpStream::connect(addr))
-            .await
-            .expect("connect timed out")
-            .expect("connect");
-        Client {
-            socket,
-            codec: MessageCodec::new(version),
-            decoder: FrameDecoder::new().with_direction(Direction::Response),
-            buf: BytesMut::new(),
-        }
-    }
-
-    /// Connects, sends STARTUP (with `compression`) and expects READY.
-    async fn ready(addr: SocketAddr, version: ProtocolVersion) -> Client {
-        let mut client = Client::connect(addr, version).await;
-        let response = client
-            .request(1, Request::Startup(Startup::new("3.0.0")))
-            .await;
-        assert_eq!(response.response, Response::Ready);
-        client
-    }
-
-    async fn send_frame(&mut self, frame: RequestFrame) {
-        let mut out = BytesMut::new();
-        self.codec.encode_request(&frame, &mut out).unwrap();
-        self.socket.write_all(&out).await.unwrap();
-    }
-
-    async fn send(&mut self, stream: i16, request: Request) {
-        self.send_frame(RequestFrame::new(stream, request)).await;
-    }
-
-    async fn send_raw(&mut self, bytes: &[u8]) {
-        self.socket.write_all(bytes).await.unwrap();
-    }
-
-    async fn recv(&mut self) -> ResponseFrame {
-        tokio::time::timeout(TIMEOUT, self.recv_inner())
-            .await
-            .expect("no response in time")
-    }
-
-    async fn recv_inner(&mut self) -> ResponseFrame {
-        loop {
-            if let Some(frame) = self.decoder.decode(&mut self.buf).unwrap() {
-                return self.codec.decode_response(frame).unwrap();
-            }
-            let n = self.socket.read_buf(&mut self.buf).await.unwrap();
-            assert!(n > 0, "connection closed while waiting for a response");
-        }
-    }
-
-    /// The next frame, undecoded (header flags included).
-    async fn recv_frame(&mut self) -> cql_protocol::Frame {
-        tokio::time::timeout(TIMEOUT, async {
-            loop {
-                if let Some(frame) = self.decoder.decode(&mut self.buf).unwrap() {
-                    return frame;
-                }
-                let n = self.socket.read_buf(&mut self.buf).await.unwrap();
-                assert!(n > 0, "connection closed while waiting for a frame");
-            }
-        })
-        .await
-        .expect("no frame in time")
-    }
-
-    async fn request(&mut self, stream: i16, request: Request) -> ResponseFrame {
-        self.send(stream, request).await;
-        let response = self.recv().await;
-        assert_eq!(response.stream, stream);
-        response
-    }
-
-    async fn query(&mut self, stream: i16, text: &str) -> ResponseFrame {
-        self.request(stream, Request::Query(Query::new(text, Consistency::One)))
-            .await
-    }
-
-    /// Waits for the server to close the connection (EOF or reset).
-    async fn expect_closed(&mut self) {
-        let closed = tokio::time::timeout(TIMEOUT, async {
-            loop {
-                match self.socket.read_buf(&mut self.buf).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(_) => {}
-                }
-            }
-        })
-        .await;
-        assert!(closed.is_ok(), "the server did not close the connection");
-    }
 }
 
 fn error_of(frame: &ResponseFrame) -> &ErrorResponse {
@@ -327,7 +223,7 @@ async fn unsupported_versions_get_cassandra_2_0_error_and_close() {
         assert_eq!(received, rejection_bytes(4, 7));
         // v2 still works afterwards.
         let mut client = Client::ready(node.address(), ProtocolVersion::V2).await;
-        client.query(2, "SELECT now()").await;
+        client.query(2, "SELECT now()", Consistency::One).await;
     })
     .await;
 }
@@ -345,7 +241,9 @@ async fn v1_and_v2_handshakes_and_queries() {
                 .with_option("NO_COMPACT", "true");
             let ready = client.request(1, Request::Startup(startup)).await;
             assert_eq!(ready.response, Response::Ready);
-            let rows = client.query(2, "SELECT * FROM ks.t").await;
+            let rows = client
+                .query(2, "SELECT * FROM ks.t", Consistency::One)
+                .await;
             assert_eq!(single_value(&rows), node.address().to_string());
         }
     })
@@ -366,7 +264,7 @@ async fn version_mismatch_after_negotiation() {
             "Invalid message version. Got 1 but previous messages on this connection had version 2",
         );
         // The frame was skipped: the connection keeps working.
-        client.query(3, "SELECT 1").await;
+        client.query(3, "SELECT 1", Consistency::One).await;
     })
     .await;
 }
@@ -430,7 +328,7 @@ async fn startup_errors() {
             .await;
         assert_protocol_error(&unknown, "Unknown compression algorithm: zstd");
         // Requests before STARTUP are refused.
-        let early = client.query(3, "SELECT 1").await;
+        let early = client.query(3, "SELECT 1", Consistency::One).await;
         assert_protocol_error(
             &early,
             "Unexpected message QUERY, expecting STARTUP or OPTIONS",
@@ -447,7 +345,7 @@ async fn startup_errors() {
             &second,
             "Unexpected message STARTUP, the connection is already initialized",
         );
-        client.query(6, "SELECT 1").await;
+        client.query(6, "SELECT 1", Consistency::One).await;
     })
     .await;
 
@@ -551,7 +449,7 @@ async fn auth_v1_credentials() {
             panic!("expected AUTHENTICATE")
         };
         assert_eq!(authenticate.authenticator, PASSWORD_AUTHENTICATOR);
-        let early = client.query(2, "WHOAMI").await;
+        let early = client.query(2, "WHOAMI", Consistency::One).await;
         assert_protocol_error(&early, "Unexpected message QUERY, expecting CREDENTIALS");
         let early = client.request(2, Request::Register(Register::all())).await;
         assert_protocol_error(&early, "Unexpected message REGISTER, expecting CREDENTIALS");
@@ -571,7 +469,10 @@ async fn auth_v1_credentials() {
             )
             .await;
         assert_eq!(good.response, Response::Ready);
-        assert_eq!(single_value(&client.query(5, "WHOAMI").await), "bob");
+        assert_eq!(
+            single_value(&client.query(5, "WHOAMI", Consistency::One).await),
+            "bob"
+        );
     })
     .await;
 }
@@ -585,7 +486,7 @@ async fn auth_v2_sasl_plain() {
             .request(1, Request::Startup(Startup::new("3.0.0")))
             .await;
         assert!(matches!(authenticate.response, Response::Authenticate(_)));
-        let early = client.query(2, "WHOAMI").await;
+        let early = client.query(2, "WHOAMI", Consistency::One).await;
         assert_protocol_error(&early, "Unexpected message QUERY, expecting SASL_RESPONSE");
         let bad = client
             .request(
@@ -605,7 +506,10 @@ async fn auth_v2_sasl_plain() {
             panic!("expected AUTH_SUCCESS, got {:?}", good.response)
         };
         assert_eq!(success.token, None);
-        assert_eq!(single_value(&client.query(5, "WHOAMI").await), "cassandra");
+        assert_eq!(
+            single_value(&client.query(5, "WHOAMI", Consistency::One).await),
+            "cassandra"
+        );
 
         // An authzid before the user is accepted and ignored.
         node.users().create("eve", "pw", false).unwrap();
@@ -620,7 +524,10 @@ async fn auth_v2_sasl_plain() {
             )
             .await;
         assert!(matches!(good.response, Response::AuthSuccess(_)));
-        assert_eq!(single_value(&client.query(3, "WHOAMI").await), "eve");
+        assert_eq!(
+            single_value(&client.query(3, "WHOAMI", Consistency::One).await),
+            "eve"
+        );
         // A dropped user cannot log in any more.
         node.users().drop_user("eve").unwrap();
         let mut client = Client::connect(node.address(), ProtocolVersion::V2).await;
@@ -743,7 +650,7 @@ async fn garbage_and_malformed_frames() {
         let response = client.recv().await;
         assert_eq!(response.stream, 4);
         assert_eq!(error_of(&response).kind, ErrorKind::ProtocolError);
-        client.query(5, "SELECT 1").await;
+        client.query(5, "SELECT 1", Consistency::One).await;
 
         // A compressed frame without negotiated compression: same.
         client.send_raw(&[0x02, 0x01, 6, 0x05, 0, 0, 0, 0]).await;
@@ -780,13 +687,13 @@ async fn garbage_and_malformed_frames() {
 
         // A panicking handler: Server_error, the connection survives.
         let mut client = Client::ready(node.address(), ProtocolVersion::V2).await;
-        let panicked = client.query(8, "PANIC").await;
+        let panicked = client.query(8, "PANIC", Consistency::One).await;
         assert_eq!(error_of(&panicked).kind, ErrorKind::ServerError);
-        client.query(9, "SELECT 1").await;
+        client.query(9, "SELECT 1", Consistency::One).await;
 
         // The other connection never noticed.
         assert_eq!(
-            single_value(&healthy.query(2, "SLEEP 0 fine").await),
+            single_value(&healthy.query(2, "SLEEP 0 fine", Consistency::One).await),
             "fine"
         );
     })
@@ -798,16 +705,25 @@ async fn keyspace_and_tracing() {
     bounded(async {
         let node = start_default().await;
         let mut client = Client::ready(node.address(), ProtocolVersion::V2).await;
-        assert_eq!(single_value(&client.query(2, "KEYSPACE").await), "none");
-        let use_ks = client.query(3, "USE ks1").await;
+        assert_eq!(
+            single_value(&client.query(2, "KEYSPACE", Consistency::One).await),
+            "none"
+        );
+        let use_ks = client.query(3, "USE ks1", Consistency::One).await;
         assert_eq!(
             use_ks.response,
             Response::Result(ResultBody::SetKeyspace("ks1".into()))
         );
-        assert_eq!(single_value(&client.query(4, "KEYSPACE").await), "ks1");
+        assert_eq!(
+            single_value(&client.query(4, "KEYSPACE", Consistency::One).await),
+            "ks1"
+        );
         // Another connection has its own keyspace.
         let mut other = Client::ready(node.address(), ProtocolVersion::V2).await;
-        assert_eq!(single_value(&other.query(2, "KEYSPACE").await), "none");
+        assert_eq!(
+            single_value(&other.query(2, "KEYSPACE", Consistency::One).await),
+            "none"
+        );
 
         let mut frame =
             RequestFrame::new(5, Request::Query(Query::new("SELECT 1", Consistency::One)));
@@ -837,12 +753,12 @@ async fn stop_start_and_drop_connections() {
         node.start().await.unwrap();
         assert!(node.is_running());
         let mut client = Client::ready(addr, ProtocolVersion::V2).await;
-        client.query(2, "SELECT 1").await;
+        client.query(2, "SELECT 1", Consistency::One).await;
 
         node.drop_connections();
         client.expect_closed().await;
         let mut client = Client::ready(addr, ProtocolVersion::V2).await;
-        client.query(2, "SELECT 1").await;
+        client.query(2, "SELECT 1", Consistency::One).await;
         assert_eq!(node.connection_count(), 1);
 
         // A request still running when the node stops is abandoned.
@@ -892,7 +808,7 @@ async fn nodes_share_one_port() {
             assert_eq!(node.address(), SocketAddr::new(ip(i as u8 + 1), port));
             let mut client = Client::ready(node.address(), ProtocolVersion::V2).await;
             assert_eq!(
-                single_value(&client.query(2, "SELECT x").await),
+                single_value(&client.query(2, "SELECT x", Consistency::One).await),
                 node.address().to_string()
             );
         }

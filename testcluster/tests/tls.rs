@@ -2,25 +2,26 @@
 //! handshake; plain-TCP clients get no CQL answer and do not disturb the
 //! node; the CLI serves TLS with `--tls-cert`/`--tls-key`.
 
-use std::io::{BufRead, BufReader};
+mod support;
+
+use std::io::BufReader;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use cql_protocol::message::request::{Query, Request, Startup};
+use cql_protocol::message::request::Request;
 use cql_protocol::message::response::{Response, ResultBody};
-use cql_protocol::message::{RequestFrame, ResponseFrame};
+use cql_protocol::message::RequestFrame;
 use cql_protocol::{Consistency, Direction, FrameDecoder, MessageCodec, ProtocolVersion};
 use cql_testcluster::cluster::TestCluster;
 use cql_testcluster::server::{TlsConfig, TlsError};
 use rustls::pki_types::{CertificateDer, ServerName};
+use support::{read_line, Client, TIMEOUT};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-
-const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A self-signed certificate for localhost and 127.0.0.1: (cert PEM, key
 /// PEM, cert DER).
@@ -47,71 +48,6 @@ fn connector(trusted: CertificateDer<'static>) -> TlsConnector {
     TlsConnector::from(Arc::new(config))
 }
 
-struct Client<S> {
-    stream: S,
-    codec: MessageCodec,
-    decoder: FrameDecoder,
-    buf: BytesMut,
-}
-
-impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
-    fn new(stream: S) -> Self {
-        Client {
-            stream,
-            codec: MessageCodec::new(ProtocolVersion::V2),
-            decoder: FrameDecoder::new().with_direction(Direction::Response),
-            buf: BytesMut::new(),
-        }
-    }
-
-    async fn request(&mut self, stream: i16, request: Request) -> ResponseFrame {
-        let mut out = BytesMut::new();
-        self.codec
-            .encode_request(&RequestFrame::new(stream, request), &mut out)
-            .unwrap();
-        self.stream.write_all(&out).await.unwrap();
-        self.stream.flush().await.unwrap();
-        let response = tokio::time::timeout(TIMEOUT, async {
-            loop {
-                if let Some(frame) = self.decoder.decode(&mut self.buf).unwrap() {
-                    return self.codec.decode_response(frame).unwrap();
-                }
-                let n = self.stream.read_buf(&mut self.buf).await.unwrap();
-                assert!(n > 0, "connection closed while waiting for a response");
-            }
-        })
-        .await
-        .expect("no response in time");
-        assert_eq!(response.stream, stream);
-        response
-    }
-
-    /// OPTIONS, STARTUP and `SELECT key FROM system.local`.
-    async fn handshake_and_query(&mut self) {
-        let supported = self.request(0, Request::Options).await;
-        assert!(
-            matches!(supported.response, Response::Supported(_)),
-            "{supported:?}"
-        );
-        let ready = self
-            .request(1, Request::Startup(Startup::new("3.0.0")))
-            .await;
-        assert_eq!(ready.response, Response::Ready);
-        let query = Query::new("SELECT key FROM system.local", Consistency::One);
-        let result = self.request(2, Request::Query(query)).await;
-        match result.response {
-            Response::Result(ResultBody::Rows(rows)) => {
-                let values: Vec<Option<Vec<u8>>> = rows
-                    .iter()
-                    .map(|row| row.get(0).flatten().map(<[u8]>::to_vec))
-                    .collect();
-                assert_eq!(values, vec![Some(b"local".to_vec())], "{rows:?}");
-            }
-            other => panic!("expected rows, got {other:?}"),
-        }
-    }
-}
-
 async fn tls_client(
     addr: SocketAddr,
     trusted: CertificateDer<'static>,
@@ -122,7 +58,25 @@ async fn tls_client(
         .await
         .expect("TLS handshake timed out")
         .expect("TLS handshake");
-    Client::new(stream)
+    Client::new(stream, ProtocolVersion::V2)
+}
+
+/// OPTIONS, STARTUP and `SELECT key FROM system.local` over `client`.
+async fn handshake_and_query<S: AsyncRead + AsyncWrite + Unpin>(mut client: Client<S>) {
+    client.expect_handshake().await;
+    let result = client
+        .query(2, "SELECT key FROM system.local", Consistency::One)
+        .await;
+    match result.response {
+        Response::Result(ResultBody::Rows(rows)) => {
+            let values: Vec<Option<Vec<u8>>> = rows
+                .iter()
+                .map(|row| row.get(0).flatten().map(<[u8]>::to_vec))
+                .collect();
+            assert_eq!(values, vec![Some(b"local".to_vec())], "{rows:?}");
+        }
+        other => panic!("expected rows, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -132,10 +86,7 @@ async fn tls_node_serves_tls_clients_and_refuses_plain_ones() {
     let cluster = TestCluster::builder().tls(tls).start().await.unwrap();
     let addr = cluster.nodes()[0].address;
 
-    tls_client(addr, cert_der.clone())
-        .await
-        .handshake_and_query()
-        .await;
+    handshake_and_query(tls_client(addr, cert_der.clone()).await).await;
 
     // A plain client: its OPTIONS frame is not a TLS ClientHello, so the
     // handshake fails and the node closes the socket without a CQL answer.
@@ -159,10 +110,7 @@ async fn tls_node_serves_tls_clients_and_refuses_plain_ones() {
     drop(TcpStream::connect(addr).await.unwrap());
 
     // TLS clients are still served.
-    tls_client(addr, cert_der.clone())
-        .await
-        .handshake_and_query()
-        .await;
+    handshake_and_query(tls_client(addr, cert_der.clone()).await).await;
 
     // A client that does not trust the certificate fails its handshake.
     let (_, _, other_der) = self_signed();
@@ -173,7 +121,7 @@ async fn tls_node_serves_tls_clients_and_refuses_plain_ones() {
         .expect("TLS handshake timed out");
     assert!(refused.is_err());
 
-    tls_client(addr, cert_der).await.handshake_and_query().await;
+    handshake_and_query(tls_client(addr, cert_der).await).await;
     cluster.shutdown().await;
 }
 
@@ -192,7 +140,7 @@ async fn handshake_timeout_closes_silent_clients() {
         .expect("the node did not close a silent client")
         .unwrap_or(0);
     assert_eq!(n, 0);
-    tls_client(addr, cert_der).await.handshake_and_query().await;
+    handshake_and_query(tls_client(addr, cert_der).await).await;
     cluster.shutdown().await;
 }
 
@@ -216,12 +164,6 @@ fn bad_pem_is_reported() {
     let err =
         TlsConfig::from_pem_files("/nonexistent/cert.pem", "/nonexistent/key.pem").unwrap_err();
     assert!(err.to_string().contains("/nonexistent/cert.pem"), "{err}");
-}
-
-fn read_line(reader: &mut impl BufRead) -> String {
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    line.trim_end().to_owned()
 }
 
 #[test]
@@ -253,7 +195,7 @@ fn cli_serves_tls() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        tls_client(addr, cert_der).await.handshake_and_query().await;
+        handshake_and_query(tls_client(addr, cert_der).await).await;
     });
 
     let status = Command::new("kill")
