@@ -1,6 +1,10 @@
-//! The async Cassandra driver.
-//!
-//! Not written yet: this crate is a placeholder in the workspace so that its
-//! layout is fixed. Its codec, [`cql_protocol`], is re-exported.
+//! An async (tokio) driver for Apache Cassandra over the CQL native
+//! protocol, v1 and v2 (Cassandra 1.2 and 2.0).
+
+pub mod cluster;
+pub mod error;
+pub mod metadata;
+pub mod policies;
 
 pub use cql_protocol as protocol;
+pub use error::{ConnectionError, NewSessionError, NoHostAvailable, QueryError};

@@ -1,0 +1,18 @@
+//! The pluggable policies: how requests are routed
+//! ([`LoadBalancingPolicy`]), what happens when they fail
+//! ([`RetryPolicy`]), how dead hosts are retried ([`ReconnectionPolicy`]),
+//! and when a slow request gets a second copy
+//! ([`SpeculativeExecutionPolicy`]).
+//!
+//! Each is a public trait with the standard implementations, following the
+//! DataStax drivers.
+
+mod load_balancing;
+mod reconnection;
+mod retry;
+mod speculative;
+
+pub use load_balancing::{LoadBalancingPolicy, RoutingInfo};
+pub use reconnection::{ReconnectionPolicy, ReconnectionSchedule};
+pub use retry::{RetryDecision, RetryPolicy, RetryRequest};
+pub use speculative::SpeculativeExecutionPolicy;
