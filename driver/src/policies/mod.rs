@@ -12,7 +12,10 @@ mod reconnection;
 mod retry;
 mod speculative;
 
-pub use load_balancing::{LoadBalancingPolicy, RoutingInfo};
+pub use load_balancing::{
+    DcAwareRoundRobinPolicy, HostFilterPolicy, LoadBalancingPolicy, RoundRobinPolicy, RoutingInfo,
+    TokenAwarePolicy,
+};
 pub use reconnection::{ReconnectionPolicy, ReconnectionSchedule};
 pub use retry::{RetryDecision, RetryPolicy, RetryRequest};
 pub use speculative::SpeculativeExecutionPolicy;
