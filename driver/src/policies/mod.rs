@@ -17,5 +17,8 @@ pub use load_balancing::{
     TokenAwarePolicy,
 };
 pub use reconnection::{ReconnectionPolicy, ReconnectionSchedule};
-pub use retry::{RetryDecision, RetryPolicy, RetryRequest};
+pub use retry::{
+    DefaultRetryPolicy, DowngradingConsistencyRetryPolicy, FallthroughRetryPolicy, RetryDecision,
+    RetryPolicy, RetryRequest,
+};
 pub use speculative::SpeculativeExecutionPolicy;
