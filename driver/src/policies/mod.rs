@@ -16,7 +16,10 @@ pub use load_balancing::{
     DcAwareRoundRobinPolicy, HostFilterPolicy, LoadBalancingPolicy, RoundRobinPolicy, RoutingInfo,
     TokenAwarePolicy,
 };
-pub use reconnection::{ReconnectionPolicy, ReconnectionSchedule};
+pub use reconnection::{
+    ConstantReconnectionPolicy, ExponentialReconnectionPolicy, ReconnectionPolicy,
+    ReconnectionSchedule, MAX_RECONNECTION_DELAY, MIN_RECONNECTION_DELAY,
+};
 pub use retry::{
     DefaultRetryPolicy, DowngradingConsistencyRetryPolicy, FallthroughRetryPolicy, RetryDecision,
     RetryPolicy, RetryRequest,
