@@ -24,4 +24,6 @@ pub use retry::{
     DefaultRetryPolicy, DowngradingConsistencyRetryPolicy, FallthroughRetryPolicy, RetryDecision,
     RetryPolicy, RetryRequest,
 };
-pub use speculative::SpeculativeExecutionPolicy;
+pub use speculative::{
+    ConstantSpeculativeExecutionPolicy, NoSpeculativeExecutionPolicy, SpeculativeExecutionPolicy,
+};
