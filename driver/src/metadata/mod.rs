@@ -6,3 +6,5 @@ mod token_map;
 
 pub use token::{Partitioner, Token};
 pub use token_map::{ReplicaRing, TokenMap};
+mod cluster;
+pub use cluster::ClusterMetadata;
