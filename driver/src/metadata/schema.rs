@@ -750,3 +750,603 @@ fn add_legacy_keys(raw: &RawTable, columns: &[RawColumn], table: &mut TableMetad
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use cql_protocol::message::response::{RowsBuilder, RowsMetadata};
+    use cql_protocol::value::to_raw_value;
+    use cql_protocol::{RawValue, TableSpec};
+
+    use super::*;
+
+    const V: ProtocolVersion = ProtocolVersion::V2;
+    const M: &str = "org.apache.cassandra.db.marshal.";
+
+    #[derive(Clone)]
+    enum Val {
+        Null,
+        Text(String),
+        Int(i32),
+        Bool(bool),
+    }
+    use Val::{Bool, Int, Null};
+
+    fn t(s: &str) -> Val {
+        Val::Text(s.to_owned())
+    }
+
+    fn m(s: &str) -> Val {
+        Val::Text(format!("{M}{s}"))
+    }
+
+    fn build(table: &str, columns: &[(&str, ColumnType)], rows: &[Vec<Val>]) -> Rows {
+        let spec = TableSpec::new("system", table);
+        let specs = columns
+            .iter()
+            .map(|(n, ty)| ColumnSpec::new(spec.clone(), *n, ty.clone()))
+            .collect();
+        let mut builder = RowsBuilder::new(RowsMetadata::new(specs));
+        for row in rows {
+            let values: Vec<Option<Vec<u8>>> = row
+                .iter()
+                .zip(columns)
+                .map(|(v, (_, ty))| {
+                    let raw = match v {
+                        Null => return None,
+                        Val::Text(s) => to_raw_value(s, ty, V),
+                        Int(i) => to_raw_value(i, ty, V),
+                        Bool(b) => to_raw_value(b, ty, V),
+                    };
+                    match raw.unwrap() {
+                        RawValue::Value(b) => Some(b.to_vec()),
+                        _ => None,
+                    }
+                })
+                .collect();
+            builder
+                .push_row(values.iter().map(|v| v.as_deref()))
+                .unwrap();
+        }
+        builder.finish()
+    }
+
+    fn keyspaces(rows: &[Vec<Val>]) -> Rows {
+        build(
+            "schema_keyspaces",
+            &[
+                ("keyspace_name", ColumnType::Varchar),
+                ("durable_writes", ColumnType::Boolean),
+                ("strategy_class", ColumnType::Varchar),
+                ("strategy_options", ColumnType::Varchar),
+            ],
+            rows,
+        )
+    }
+
+    fn ks_row(name: &str, class: &str, options: &str) -> Vec<Val> {
+        vec![
+            t(name),
+            Bool(true),
+            t(&format!("org.apache.cassandra.locator.{class}")),
+            t(options),
+        ]
+    }
+
+    /// schema_columnfamilies with the columns the parser reads, plus one it
+    /// ignores.
+    fn tables(rows: &[Vec<Val>]) -> Rows {
+        build(
+            "schema_columnfamilies",
+            &[
+                ("keyspace_name", ColumnType::Varchar),
+                ("columnfamily_name", ColumnType::Varchar),
+                ("column_aliases", ColumnType::Varchar),
+                ("comparator", ColumnType::Varchar),
+                ("default_validator", ColumnType::Varchar),
+                ("key_aliases", ColumnType::Varchar),
+                ("key_validator", ColumnType::Varchar),
+                ("value_alias", ColumnType::Varchar),
+                ("gc_grace_seconds", ColumnType::Int),
+            ],
+            rows,
+        )
+    }
+
+    fn table_row(ks: &str, name: &str) -> Vec<Val> {
+        vec![
+            t(ks),
+            t(name),
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+            Null,
+            Int(864000),
+        ]
+    }
+
+    fn columns_2_0(rows: &[Vec<Val>]) -> Rows {
+        build(
+            "schema_columns",
+            &[
+                ("keyspace_name", ColumnType::Varchar),
+                ("columnfamily_name", ColumnType::Varchar),
+                ("column_name", ColumnType::Varchar),
+                ("component_index", ColumnType::Int),
+                ("index_name", ColumnType::Varchar),
+                ("index_options", ColumnType::Varchar),
+                ("index_type", ColumnType::Varchar),
+                ("type", ColumnType::Varchar),
+                ("validator", ColumnType::Varchar),
+            ],
+            rows,
+        )
+    }
+
+    fn col(table: &str, name: &str, index: Option<i32>, kind: &str, validator: Val) -> Vec<Val> {
+        vec![
+            t("ks"),
+            t(table),
+            t(name),
+            index.map_or(Null, Int),
+            Null,
+            Null,
+            Null,
+            t(kind),
+            validator,
+        ]
+    }
+
+    fn with_index(mut row: Vec<Val>, name: Val, kind: &str, options: &str) -> Vec<Val> {
+        row[4] = name;
+        row[5] = t(options);
+        row[6] = t(kind);
+        row
+    }
+
+    fn sample() -> BTreeMap<String, KeyspaceMetadata> {
+        let ks = keyspaces(&[
+            ks_row("ks", "NetworkTopologyStrategy", r#"{"dc1":"3","dc2":"1"}"#),
+            ks_row("simple", "SimpleStrategy", r#"{"replication_factor":"2"}"#),
+            ks_row("bad", "SimpleStrategy", r#"{"replication_factor":"x"}"#),
+            vec![Null, Bool(true), t("SimpleStrategy"), t("{}")],
+            vec![
+                t("nondurable"),
+                Bool(false),
+                t("org.apache.cassandra.locator.LocalStrategy"),
+                Null,
+            ],
+        ]);
+        let tbl = tables(&[
+            table_row("ks", "t"),
+            table_row("ks", "plain"),
+            table_row("missing", "orphan"),
+        ]);
+        let reversed_int = Val::Text(format!("{M}ReversedType({M}Int32Type)"));
+        let cols = columns_2_0(&[
+            // Composite partition key (b listed before a on purpose).
+            col("t", "b", Some(1), "partition_key", m("UTF8Type")),
+            col("t", "a", Some(0), "partition_key", m("Int32Type")),
+            col("t", "c2", Some(1), "clustering_key", m("TimeUUIDType")),
+            col("t", "c1", Some(0), "clustering_key", reversed_int),
+            col("t", "s", Some(2), "static", m("LongType")),
+            col(
+                "t",
+                "l",
+                Some(2),
+                "regular",
+                m(&format!("ListType({M}UTF8Type)")),
+            ),
+            col(
+                "t",
+                "mp",
+                Some(2),
+                "regular",
+                m(&format!("MapType({M}UTF8Type,{M}Int32Type)")),
+            ),
+            with_index(
+                col("t", "v", Some(2), "regular", m("UTF8Type")),
+                t("t_v_idx"),
+                "COMPOSITES",
+                "{}",
+            ),
+            with_index(
+                col("t", "w", Some(2), "regular", t("not a type(")),
+                Null,
+                "CUSTOM",
+                r#"{"class_name":"com.example.Index"}"#,
+            ),
+            col("t", "odd", Some(2), "weird", m("BooleanType")),
+            col("plain", "k", None, "partition_key", m("UUIDType")),
+            col("plain", "v", None, "regular", m("CounterColumnType")),
+            col("gone", "x", None, "regular", m("UTF8Type")),
+        ]);
+        parse_schema(&ks, &tbl, &cols, V).unwrap()
+    }
+
+    #[test]
+    fn keyspaces_and_replication() {
+        let schema = sample();
+        assert_eq!(
+            schema.keys().collect::<Vec<_>>(),
+            ["bad", "ks", "nondurable", "simple"]
+        );
+        assert_eq!(
+            schema["ks"].replication,
+            ReplicationStrategy::NetworkTopology {
+                datacenters: BTreeMap::from([("dc1".into(), 3), ("dc2".into(), 1)])
+            }
+        );
+        assert_eq!(
+            schema["simple"].replication,
+            ReplicationStrategy::Simple {
+                replication_factor: 2
+            }
+        );
+        // Bad options keep the keyspace, with the class as Other.
+        assert_eq!(
+            schema["bad"].replication,
+            ReplicationStrategy::Other {
+                class: "org.apache.cassandra.locator.SimpleStrategy".into(),
+                options: BTreeMap::from([("replication_factor".into(), "x".into())])
+            }
+        );
+        assert_eq!(schema["nondurable"].replication, ReplicationStrategy::Local);
+        assert!(!schema["nondurable"].durable_writes);
+        assert!(schema["ks"].durable_writes);
+        // The orphan table and the columns of an unknown table are skipped.
+        assert_eq!(
+            schema["ks"].tables.keys().collect::<Vec<_>>(),
+            ["plain", "t"]
+        );
+    }
+
+    #[test]
+    fn tables_from_typed_column_rows() {
+        let schema = sample();
+        let table = schema["ks"].table("t").unwrap();
+        assert_eq!(table.keyspace, "ks");
+        assert_eq!(table.partition_key, ["a", "b"]);
+        assert_eq!(
+            table.clustering_key,
+            [
+                ("c1".to_owned(), ClusteringOrder::Desc),
+                ("c2".to_owned(), ClusteringOrder::Asc)
+            ]
+        );
+        let kinds: Vec<(&str, ColumnKind, Option<usize>)> = table
+            .columns
+            .values()
+            .map(|c| (c.name.as_str(), c.kind, c.position))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("a", ColumnKind::PartitionKey, Some(0)),
+                ("b", ColumnKind::PartitionKey, Some(1)),
+                ("c1", ColumnKind::Clustering, Some(0)),
+                ("c2", ColumnKind::Clustering, Some(1)),
+                ("l", ColumnKind::Regular, None),
+                ("mp", ColumnKind::Regular, None),
+                ("odd", ColumnKind::Regular, None),
+                ("s", ColumnKind::Static, None),
+                ("v", ColumnKind::Regular, None),
+                ("w", ColumnKind::Regular, None),
+            ]
+        );
+        let ty = |name: &str| table.column(name).unwrap().ty.clone();
+        assert_eq!(ty("a"), ColumnType::Int);
+        assert_eq!(ty("b"), ColumnType::Varchar);
+        assert_eq!(ty("c1"), ColumnType::Int);
+        assert_eq!(ty("c2"), ColumnType::Timeuuid);
+        assert_eq!(ty("s"), ColumnType::Bigint);
+        assert_eq!(ty("l"), ColumnType::List(Box::new(ColumnType::Varchar)));
+        assert_eq!(
+            ty("mp"),
+            ColumnType::Map(Box::new(ColumnType::Varchar), Box::new(ColumnType::Int))
+        );
+        // An unparseable validator keeps the column, as a custom type.
+        assert_eq!(ty("w"), ColumnType::Custom("not a type(".into()));
+        assert_eq!(
+            table.column("v").unwrap().index,
+            Some(IndexMetadata {
+                name: "t_v_idx".into(),
+                kind: IndexKind::Composites,
+                options: BTreeMap::new(),
+            })
+        );
+        assert_eq!(
+            table.column("w").unwrap().index,
+            Some(IndexMetadata {
+                name: "t_w_idx".into(),
+                kind: IndexKind::Custom,
+                options: BTreeMap::from([("class_name".into(), "com.example.Index".into())]),
+            })
+        );
+        assert_eq!(table.column("l").unwrap().index, None);
+        let pk: Vec<&str> = table
+            .partition_key_columns()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(pk, ["a", "b"]);
+        let ck: Vec<&str> = table
+            .clustering_columns()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(ck, ["c1", "c2"]);
+        assert_eq!(table.value_columns().count(), 6);
+
+        // A single-column key has a null component_index.
+        let plain = schema["ks"].table("plain").unwrap();
+        assert_eq!(plain.partition_key, ["k"]);
+        assert!(plain.clustering_key.is_empty());
+        assert_eq!(plain.column("k").unwrap().position, Some(0));
+        assert_eq!(plain.column("v").unwrap().ty, ColumnType::Counter);
+    }
+
+    #[test]
+    fn partition_key_indexes_match_bound_names() {
+        let schema = sample();
+        let table = schema["ks"].table("t").unwrap();
+        let spec = TableSpec::new("ks", "t");
+        let bound = |names: &[&str]| -> Vec<ColumnSpec> {
+            names
+                .iter()
+                .map(|n| ColumnSpec::new(spec.clone(), *n, ColumnType::Int))
+                .collect()
+        };
+        // INSERT INTO ks.t (c1, b, v, a, c2) VALUES (?, ?, ?, ?, ?)
+        assert_eq!(
+            table.partition_key_indexes(&bound(&["c1", "b", "v", "a", "c2"])),
+            Some(vec![3, 1])
+        );
+        // A repeated name: the first wins.
+        assert_eq!(
+            table.partition_key_indexes(&bound(&["a", "a", "b"])),
+            Some(vec![0, 2])
+        );
+        assert_eq!(table.partition_key_indexes(&bound(&["a", "v"])), None);
+        assert_eq!(table.partition_key_indexes(&[]), None);
+        // Columns of another table do not count.
+        let other = [
+            ColumnSpec::new(TableSpec::new("ks", "x"), "a", ColumnType::Int),
+            ColumnSpec::new(TableSpec::new("ks", "x"), "b", ColumnType::Int),
+        ];
+        assert_eq!(table.partition_key_indexes(&other), None);
+    }
+
+    #[test]
+    fn targeted_refreshes() {
+        let ks = keyspaces(&[ks_row(
+            "simple",
+            "SimpleStrategy",
+            r#"{"replication_factor":"1"}"#,
+        )]);
+        let parsed = parse_keyspace_rows(&ks, V).unwrap();
+        assert_eq!(parsed.len(), 1);
+        assert!(parsed["simple"].tables.is_empty());
+
+        let tbl = tables(&[table_row("ks", "plain")]);
+        let cols = columns_2_0(&[
+            col("plain", "k", None, "partition_key", m("UUIDType")),
+            col("plain", "v", None, "regular", m("UTF8Type")),
+        ]);
+        let parsed = parse_table_rows(&tbl, &cols, V).unwrap();
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(parsed[0].name, "plain");
+        assert_eq!(parsed[0].partition_key, ["k"]);
+        // A dropped table: no rows.
+        let parsed = parse_table_rows(&tables(&[]), &columns_2_0(&[]), V).unwrap();
+        assert!(parsed.is_empty());
+    }
+
+    #[test]
+    fn cassandra_1_2_tables_from_the_columnfamily_row() {
+        // 1.2: no `type` column, no rows for key columns.
+        let cols = build(
+            "schema_columns",
+            &[
+                ("keyspace_name", ColumnType::Varchar),
+                ("columnfamily_name", ColumnType::Varchar),
+                ("column_name", ColumnType::Varchar),
+                ("component_index", ColumnType::Int),
+                ("validator", ColumnType::Varchar),
+            ],
+            &[
+                vec![
+                    t("ks"),
+                    t("cql3"),
+                    t("v"),
+                    Int(2),
+                    m(&format!("ListType({M}Int32Type)")),
+                ],
+                vec![t("ks"), t("cql3"), t("w"), Int(2), m("UTF8Type")],
+            ],
+        );
+        let row = |name: &str,
+                   column_aliases: &str,
+                   comparator: String,
+                   default_validator: &str,
+                   key_aliases: &str,
+                   key_validator: String,
+                   value_alias: Val| {
+            vec![
+                t("ks"),
+                t(name),
+                t(column_aliases),
+                Val::Text(comparator),
+                m(default_validator),
+                t(key_aliases),
+                Val::Text(key_validator),
+                value_alias,
+                Int(0),
+            ]
+        };
+        let tbl = tables(&[
+            // CREATE TABLE cql3 (a int, b text, c1 int, c2 text, v list<int>, w text,
+            //   PRIMARY KEY ((a, b), c1, c2)) WITH CLUSTERING ORDER BY (c1 DESC)
+            row(
+                "cql3",
+                r#"["c1","c2"]"#,
+                format!(
+                    "{M}CompositeType({M}ReversedType({M}Int32Type),{M}UTF8Type,{M}UTF8Type,\
+                     {M}ColumnToCollectionType(76:{M}ListType({M}Int32Type)))"
+                ),
+                "BytesType",
+                r#"["a","b"]"#,
+                format!("{M}CompositeType({M}Int32Type,{M}UTF8Type)"),
+                Null,
+            ),
+            // CREATE TABLE dense (k int, c int, val text, PRIMARY KEY (k, c))
+            //   WITH COMPACT STORAGE
+            row(
+                "dense",
+                r#"["c"]"#,
+                format!("{M}Int32Type"),
+                "UTF8Type",
+                r#"["k"]"#,
+                format!("{M}Int32Type"),
+                t("val"),
+            ),
+            // A Thrift-era table without aliases: key, column1, value.
+            row(
+                "thrift",
+                "[]",
+                format!("{M}CompositeType({M}LongType,{M}ReversedType({M}UTF8Type))"),
+                "BytesType",
+                "[]",
+                format!("{M}BytesType"),
+                Null,
+            ),
+        ]);
+        let parsed = parse_table_rows(&tbl, &cols, V).unwrap();
+        let cql3 = &parsed[0];
+        assert_eq!(cql3.partition_key, ["a", "b"]);
+        assert_eq!(
+            cql3.clustering_key,
+            [
+                ("c1".to_owned(), ClusteringOrder::Desc),
+                ("c2".to_owned(), ClusteringOrder::Asc)
+            ]
+        );
+        assert_eq!(cql3.column("a").unwrap().ty, ColumnType::Int);
+        assert_eq!(cql3.column("b").unwrap().ty, ColumnType::Varchar);
+        assert_eq!(cql3.column("b").unwrap().position, Some(1));
+        assert_eq!(cql3.column("c1").unwrap().ty, ColumnType::Int);
+        assert_eq!(
+            cql3.column("v").unwrap().ty,
+            ColumnType::List(Box::new(ColumnType::Int))
+        );
+        assert_eq!(cql3.column("w").unwrap().kind, ColumnKind::Regular);
+        assert_eq!(cql3.columns.len(), 6);
+
+        let dense = &parsed[1];
+        assert_eq!(dense.partition_key, ["k"]);
+        assert_eq!(
+            dense.clustering_key,
+            [("c".to_owned(), ClusteringOrder::Asc)]
+        );
+        let val = dense.column("val").unwrap();
+        assert_eq!(val.kind, ColumnKind::CompactValue);
+        assert_eq!(val.ty, ColumnType::Varchar);
+
+        let thrift = &parsed[2];
+        assert_eq!(thrift.partition_key, ["key"]);
+        assert_eq!(thrift.column("key").unwrap().ty, ColumnType::Blob);
+        assert_eq!(
+            thrift.clustering_key,
+            [
+                ("column1".to_owned(), ClusteringOrder::Asc),
+                ("column2".to_owned(), ClusteringOrder::Desc)
+            ]
+        );
+        assert_eq!(thrift.column("column1").unwrap().ty, ColumnType::Bigint);
+        assert_eq!(
+            thrift.column("value").unwrap().kind,
+            ColumnKind::CompactValue
+        );
+        assert_eq!(thrift.column("value").unwrap().ty, ColumnType::Blob);
+    }
+
+    #[test]
+    fn shape_errors() {
+        let ks = keyspaces(&[]);
+        let tbl = tables(&[]);
+        let cols = columns_2_0(&[]);
+        // No metadata.
+        let none = Rows::empty(RowsMetadata::no_metadata(4));
+        assert_eq!(
+            parse_schema(&none, &tbl, &cols, V),
+            Err(MetadataError::NoColumnSpecs {
+                table: "system.schema_keyspaces"
+            })
+        );
+        // A required column missing.
+        let no_class = build(
+            "schema_keyspaces",
+            &[("keyspace_name", ColumnType::Varchar)],
+            &[],
+        );
+        assert_eq!(
+            parse_schema(&no_class, &tbl, &cols, V),
+            Err(MetadataError::MissingColumn {
+                table: "system.schema_keyspaces",
+                column: "strategy_class"
+            })
+        );
+        let no_validator = build(
+            "schema_columns",
+            &[
+                ("keyspace_name", ColumnType::Varchar),
+                ("columnfamily_name", ColumnType::Varchar),
+                ("column_name", ColumnType::Varchar),
+            ],
+            &[],
+        );
+        assert!(matches!(
+            parse_schema(&ks, &tbl, &no_validator, V),
+            Err(MetadataError::MissingColumn {
+                column: "validator",
+                ..
+            })
+        ));
+        // A value of the wrong type.
+        let wrong = build(
+            "schema_keyspaces",
+            &[
+                ("keyspace_name", ColumnType::Varchar),
+                ("strategy_class", ColumnType::Varchar),
+                ("durable_writes", ColumnType::Int),
+            ],
+            &[vec![t("ks"), t("SimpleStrategy"), Int(1)]],
+        );
+        assert!(matches!(
+            parse_schema(&wrong, &tbl, &cols, V),
+            Err(MetadataError::BadValue {
+                column: "durable_writes",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn odd_rows_are_skipped_or_defaulted() {
+        let ks = keyspaces(&[ks_row(
+            "ks",
+            "SimpleStrategy",
+            r#"{"replication_factor":"1"}"#,
+        )]);
+        let tbl = tables(&[table_row("ks", "t"), vec![Null; 9]]);
+        let cols = columns_2_0(&[
+            col("t", "k", Some(-3), "partition_key", m("Int32Type")),
+            col("t", "v", None, "regular", Null),
+            vec![Null; 9],
+        ]);
+        let schema = parse_schema(&ks, &tbl, &cols, V).unwrap();
+        let table = schema["ks"].table("t").unwrap();
+        assert_eq!(table.partition_key, ["k"]);
+        assert_eq!(table.column("k").unwrap().position, Some(0));
+        assert_eq!(table.column("v").unwrap().ty, ColumnType::Blob);
+    }
+}
