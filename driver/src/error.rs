@@ -248,7 +248,10 @@ pub struct NoHostAvailable {
 impl fmt::Display for NoHostAvailable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.errors.is_empty() {
-            return write!(f, "no host available: the query plan was empty (all hosts down?)");
+            return write!(
+                f,
+                "no host available: the query plan was empty (all hosts down?)"
+            );
         }
         write!(f, "no host available; tried")?;
         for (i, (address, error)) in self.errors.iter().enumerate() {

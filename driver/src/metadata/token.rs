@@ -116,7 +116,10 @@ mod tests {
             Partitioner::Murmur3.parse_token("-9223372036854775808"),
             Some(Token(i128::from(i64::MIN)))
         );
-        assert_eq!(Partitioner::Murmur3.parse_token("9223372036854775808"), None);
+        assert_eq!(
+            Partitioner::Murmur3.parse_token("9223372036854775808"),
+            None
+        );
         assert_eq!(Partitioner::Random.parse_token("x"), None);
     }
 }
