@@ -32,7 +32,7 @@ use cql_protocol::{Consistency, ProtocolVersion};
 use crate::cluster::state::ClusterState;
 use crate::connection::{negotiate, Connection, ConnectionConfig, EVENT_QUEUE};
 use crate::error::{ConnectionError, QueryError};
-use crate::metadata::{self, Partitioner};
+use crate::metadata;
 use crate::policies::ReconnectionPolicy;
 
 /// How the control connection behaves.
@@ -114,14 +114,12 @@ pub(crate) async fn refresh_topology(
         query_rows(connection, "SELECT * FROM system.local WHERE key='local'", timeout),
         query_rows(connection, "SELECT * FROM system.peers", timeout),
     )?;
-    let local = metadata::parse_local(&local, version)
-        .map_err(|e| QueryError::Invalid(format!("bad system.local row: {e}")))?;
-    let partitioner = local
-        .partitioner
-        .as_deref()
-        .and_then(Partitioner::from_class_name);
+    let bad = |what: &str, e: metadata::MetadataError| QueryError::Invalid(format!("bad {what} rows: {e}"));
+    let local = metadata::parse_local(&local, version).map_err(|e| bad("system.local", e))?;
+    let partitioner = local.routing_partitioner();
     let mut hosts = vec![(connection.address(), local.info)];
-    for peer in metadata::parse_peers(&peers, version, partitioner) {
+    let peers = metadata::parse_peers(&peers, version, partitioner).map_err(|e| bad("system.peers", e))?;
+    for peer in peers {
         let address = SocketAddr::new(peer.address, state.port);
         if address != connection.address() {
             hosts.push((address, peer.info));
@@ -165,28 +163,20 @@ pub(crate) async fn schema_in_agreement(
         ),
         query_rows(
             connection,
-            "SELECT peer, rpc_address, schema_version FROM system.peers",
+            "SELECT peer, host_id, rpc_address, schema_version FROM system.peers",
             timeout
         ),
     )?;
-    let mut versions = std::collections::HashSet::new();
-    if let Some(v) = metadata::parse_local_schema_version(&local, version) {
-        versions.insert(v);
-    }
+    let bad = |e: metadata::MetadataError| QueryError::Invalid(format!("bad schema version rows: {e}"));
+    let local = metadata::parse_local_schema_version(&local, version).map_err(bad)?;
+    let peers = metadata::parse_peer_schema_versions(&peers, version).map_err(bad)?;
     let view = state.view();
-    for (address, schema_version) in metadata::parse_peer_schema_versions(&peers, version) {
-        let up = view
-            .hosts()
+    Ok(metadata::schema_in_agreement(local, &peers, |peer| {
+        view.hosts()
             .iter()
-            .find(|h| h.address().ip() == address)
-            .is_some_and(|h| h.is_up());
-        if up {
-            if let Some(v) = schema_version {
-                versions.insert(v);
-            }
-        }
-    }
-    Ok(versions.len() <= 1)
+            .find(|h| h.address().ip() == peer.address)
+            .is_some_and(|h| h.is_up())
+    }))
 }
 
 /// The control connection's task: handles events, and reconnects to
