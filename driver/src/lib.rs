@@ -5,6 +5,8 @@ pub mod cluster;
 pub mod error;
 pub mod metadata;
 pub mod policies;
+pub mod rows;
 
 pub use cql_protocol as protocol;
 pub use error::{ConnectionError, NewSessionError, NoHostAvailable, QueryError};
+pub use rows::{ColumnIndex, FromRow, Row, RowError, RowSet};
