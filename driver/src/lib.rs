@@ -4,9 +4,11 @@
 pub mod cluster;
 pub mod error;
 pub mod metadata;
+pub mod metrics;
 pub mod policies;
 pub mod rows;
 
 pub use cql_protocol as protocol;
 pub use error::{ConnectionError, NewSessionError, NoHostAvailable, QueryError};
+pub use metrics::{LatencySnapshot, Metrics, MetricsSnapshot};
 pub use rows::{ColumnIndex, FromRow, Row, RowError, RowSet};
