@@ -76,7 +76,11 @@ impl AuthProvider for PlainTextAuthProvider {
         })
     }
 
-    fn credentials(&self, _authenticator: &str, _host: SocketAddr) -> Option<Vec<(String, String)>> {
+    fn credentials(
+        &self,
+        _authenticator: &str,
+        _host: SocketAddr,
+    ) -> Option<Vec<(String, String)>> {
         Some(vec![
             ("username".to_string(), self.username.clone()),
             ("password".to_string(), self.password.clone()),
@@ -116,7 +120,9 @@ mod tests {
         let mut auth = provider.new_authenticator("PasswordAuthenticator", address);
         assert_eq!(auth.initial_response().unwrap(), &b"\0cassandra\0pw"[..]);
         assert!(auth.evaluate_challenge(Some(b"x")).is_err());
-        let creds = provider.credentials("PasswordAuthenticator", address).unwrap();
+        let creds = provider
+            .credentials("PasswordAuthenticator", address)
+            .unwrap();
         assert_eq!(creds[0], ("username".into(), "cassandra".into()));
         assert!(!format!("{provider:?}").contains("pw\""));
     }

@@ -26,12 +26,12 @@ mod session;
 pub mod statement;
 
 pub use cql_protocol as protocol;
+pub use cql_protocol::message::request::BatchType;
+pub use cql_protocol::message::response::Event;
+pub use cql_protocol::{Compression, Consistency, ProtocolVersion};
 pub use error::{ConnectionError, NewSessionError, NoHostAvailable, QueryError};
 pub use metrics::{LatencySnapshot, Metrics, MetricsSnapshot};
 pub use result::{PagingState, QueryResult};
 pub use rows::{ColumnIndex, FromRow, Row, RowError, RowSet};
 pub use session::{RowStream, Session, SessionBuilder, TracingEvent, TracingInfo};
 pub use statement::{Batch, PreparedStatement, Query, SerializeValues, StatementOptions};
-pub use cql_protocol::message::request::BatchType;
-pub use cql_protocol::message::response::Event;
-pub use cql_protocol::{Compression, Consistency, ProtocolVersion};

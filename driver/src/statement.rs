@@ -245,8 +245,9 @@ pub fn serialize_one<T: SerializeValue + ?Sized>(
             Some(ty) => to_raw_value(value, &ty, version),
             // A null, or an empty collection: null and empty write nothing
             // whatever the type, so any type serves.
-            None => to_raw_value(value, &cql_protocol::ColumnType::Blob, version)
-                .or(Ok(RawValue::Null)),
+            None => {
+                to_raw_value(value, &cql_protocol::ColumnType::Blob, version).or(Ok(RawValue::Null))
+            }
         },
     }
 }
@@ -384,8 +385,7 @@ impl Batch {
         values: impl SerializeValues,
     ) -> Result<&mut Self, ValueError> {
         let raw = values.serialize_values(None, self.version)?;
-        self.entries
-            .push(BatchEntry::Query(query.into(), raw));
+        self.entries.push(BatchEntry::Query(query.into(), raw));
         Ok(self)
     }
 
@@ -441,10 +441,7 @@ pub(crate) fn check_count(statement: &PreparedStatement, count: usize) -> Result
 /// assert_eq!(quote_identifier("a\"b"), "\"a\"\"b\"");
 /// ```
 pub fn quote_identifier(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase())
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');

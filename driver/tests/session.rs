@@ -44,13 +44,21 @@ async fn simple_and_prepared_statements_round_trip_values() {
     assert_eq!(insert.bound_columns().len(), 3);
     assert_eq!(insert.partition_key_indexes(), Some(&[0usize][..]));
     let tags: std::collections::BTreeSet<String> = ["x".into(), "y".into()].into();
-    session.execute(&insert, (2i32, "bob", &tags)).await.unwrap();
+    session
+        .execute(&insert, (2i32, "bob", &tags))
+        .await
+        .unwrap();
 
     let select = session
         .prepare("SELECT id, name, tags, score FROM users WHERE id = ?")
         .await
         .unwrap();
-    let row = session.execute(&select, (1i32,)).await.unwrap().single_row().unwrap();
+    let row = session
+        .execute(&select, (1i32,))
+        .await
+        .unwrap()
+        .single_row()
+        .unwrap();
     assert_eq!(row.get::<i32>("id").unwrap(), 1);
     assert_eq!(row.get::<&str>("name").unwrap(), "ada");
     assert_eq!(row.get::<Option<f64>>(3).unwrap(), Some(2.5));
@@ -65,7 +73,10 @@ async fn simple_and_prepared_statements_round_trip_values() {
 
     // Preparing again hits the cache: same id, no new PREPARE on the wire.
     let before = prepares(&cluster);
-    let again = session.prepare("SELECT id, name, tags, score FROM users WHERE id = ?").await.unwrap();
+    let again = session
+        .prepare("SELECT id, name, tags, score FROM users WHERE id = ?")
+        .await
+        .unwrap();
     assert_eq!(again.id(), select.id());
     assert_eq!(prepares(&cluster), before);
 
@@ -74,9 +85,17 @@ async fn simple_and_prepared_statements_round_trip_values() {
     assert!(matches!(err, QueryError::Value(_)), "{err}");
     let err = session.execute(&select, (1i32, 2i32)).await.unwrap_err();
     assert!(matches!(err, QueryError::Value(_)), "{err}");
-    let row = session.execute(&select, (1i32,)).await.unwrap().single_row().unwrap();
+    let row = session
+        .execute(&select, (1i32,))
+        .await
+        .unwrap()
+        .single_row()
+        .unwrap();
     assert!(matches!(row.get::<i64>("id"), Err(RowError::Value { .. })));
-    assert!(matches!(row.get::<i32>("nope"), Err(RowError::NoSuchColumn { .. })));
+    assert!(matches!(
+        row.get::<i32>("nope"),
+        Err(RowError::NoSuchColumn { .. })
+    ));
     session.shutdown().await;
     cluster.shutdown().await;
 }
@@ -96,14 +115,20 @@ async fn server_errors_keep_their_kind_and_message() {
     let session = session_with_keyspace(&cluster, 1).await;
     let err = session.query("SELEC nothing", ()).await.unwrap_err();
     assert!(matches!(err.kind(), Some(ErrorKind::SyntaxError)), "{err}");
-    let err = session.query("SELECT * FROM missing_table", ()).await.unwrap_err();
+    let err = session
+        .query("SELECT * FROM missing_table", ())
+        .await
+        .unwrap_err();
     assert!(matches!(err.kind(), Some(ErrorKind::Invalid)), "{err}");
     assert!(err.to_string().contains("missing_table"), "{err}");
     session
         .query("CREATE TABLE t (k int PRIMARY KEY)", ())
         .await
         .unwrap();
-    let err = session.query("CREATE TABLE t (k int PRIMARY KEY)", ()).await.unwrap_err();
+    let err = session
+        .query("CREATE TABLE t (k int PRIMARY KEY)", ())
+        .await
+        .unwrap_err();
     match err.kind() {
         Some(ErrorKind::AlreadyExists { keyspace, table }) => {
             assert_eq!((keyspace.as_str(), table.as_str()), ("ks", "t"));
@@ -111,7 +136,11 @@ async fn server_errors_keep_their_kind_and_message() {
         other => panic!("expected AlreadyExists, got {other:?}"),
     }
     // A non-existent keyspace at build time is a typed error.
-    let err = builder(&cluster).keyspace("nope").build().await.unwrap_err();
+    let err = builder(&cluster)
+        .keyspace("nope")
+        .build()
+        .await
+        .unwrap_err();
     assert!(matches!(err, NewSessionError::Keyspace(_)), "{err}");
     cluster.shutdown().await;
 }
@@ -121,31 +150,46 @@ async fn paging_over_ten_thousand_rows_as_a_stream_and_by_hand() {
     let cluster = cluster(32, 1).await;
     let session = session_with_keyspace(&cluster, 1).await;
     session
-        .query("CREATE TABLE p (k int, c int, v text, PRIMARY KEY (k, c))", ())
+        .query(
+            "CREATE TABLE p (k int, c int, v text, PRIMARY KEY (k, c))",
+            (),
+        )
         .await
         .unwrap();
-    let insert = session.prepare("INSERT INTO p (k, c, v) VALUES (0, ?, ?)").await.unwrap();
+    // 100 partitions of 100 rows: pages cross partition boundaries.
+    let insert = session
+        .prepare("INSERT INTO p (k, c, v) VALUES (?, ?, ?)")
+        .await
+        .unwrap();
     let mut writes = futures_util::stream::iter(0..10_000i32)
-        .map(|c| {
+        .map(|i| {
             let session = session.clone();
             let insert = insert.clone();
-            async move { session.execute(&insert, (c, format!("v{c}"))).await }
+            async move {
+                session
+                    .execute(&insert, (i / 100, i % 100, format!("v{i}")))
+                    .await
+            }
         })
         .buffer_unordered(64);
     while let Some(result) = writes.next().await {
         result.unwrap();
     }
 
-    let query = cql_driver::Query::new("SELECT c, v FROM p WHERE k = 0").with_page_size(1000);
+    let query = cql_driver::Query::new("SELECT k, c, v FROM p").with_page_size(1000);
     let mut stream = session.query_iter(query.clone(), ()).await.unwrap();
-    assert_eq!(stream.pages_fetched(), 1, "only the first page is fetched up front");
-    let mut seen = 0i32;
+    assert_eq!(
+        stream.pages_fetched(),
+        1,
+        "only the first page is fetched up front"
+    );
+    let mut seen = std::collections::HashSet::new();
     while let Some(row) = stream.next().await {
-        let row = row.unwrap();
-        assert_eq!(row.get::<i32>("c").unwrap(), seen);
-        seen += 1;
+        let (k, c, v): (i32, i32, String) = row.unwrap().into_typed().unwrap();
+        assert_eq!(v, format!("v{}", k * 100 + c));
+        assert!(seen.insert((k, c)), "({k}, {c}) came twice");
     }
-    assert_eq!(seen, 10_000);
+    assert_eq!(seen.len(), 10_000);
     assert_eq!(stream.pages_fetched(), 10);
 
     // By hand, with the opaque paging state.
@@ -153,11 +197,16 @@ async fn paging_over_ten_thousand_rows_as_a_stream_and_by_hand() {
     let mut total = 0;
     let mut pages = 0;
     loop {
-        let page = session.query_page(query.clone(), (), state.take()).await.unwrap();
+        let page = session
+            .query_page(query.clone(), (), state.take())
+            .await
+            .unwrap();
         total += page.rows().unwrap().len();
         pages += 1;
         match page.paging_state() {
-            Some(next) => state = Some(cql_driver::PagingState::from_bytes(next.as_bytes().clone())),
+            Some(next) => {
+                state = Some(cql_driver::PagingState::from_bytes(next.as_bytes().clone()))
+            }
             None => break,
         }
     }
@@ -165,11 +214,16 @@ async fn paging_over_ten_thousand_rows_as_a_stream_and_by_hand() {
 
     // Prepared statements page the same way.
     let select = session
-        .prepare(cql_driver::Query::new("SELECT c FROM p WHERE k = ?").with_page_size(3000))
+        .prepare(cql_driver::Query::new("SELECT c FROM p WHERE k IN (?, ?)").with_page_size(30))
         .await
         .unwrap();
-    let rows: Vec<_> = session.execute_iter(&select, (0i32,)).await.unwrap().collect().await;
-    assert_eq!(rows.len(), 10_000);
+    let rows: Vec<_> = session
+        .execute_iter(&select, (3i32, 4i32))
+        .await
+        .unwrap()
+        .collect()
+        .await;
+    assert_eq!(rows.len(), 200);
     assert!(rows.iter().all(Result::is_ok));
     cluster.shutdown().await;
 }
@@ -178,24 +232,58 @@ async fn paging_over_ten_thousand_rows_as_a_stream_and_by_hand() {
 async fn batches_apply_together_and_need_v2() {
     let cluster = cluster(33, 1).await;
     let session = session_with_keyspace(&cluster, 1).await;
-    session.query("CREATE TABLE b (k int PRIMARY KEY, v int)", ()).await.unwrap();
-    let insert = session.prepare("INSERT INTO b (k, v) VALUES (?, ?)").await.unwrap();
+    session
+        .query("CREATE TABLE b (k int PRIMARY KEY, v int)", ())
+        .await
+        .unwrap();
+    let insert = session
+        .prepare("INSERT INTO b (k, v) VALUES (?, ?)")
+        .await
+        .unwrap();
     let mut batch = session.new_batch(BatchType::Logged);
     batch.add_prepared(&insert, (1i32, 10i32)).unwrap();
-    batch.add_query("INSERT INTO b (k, v) VALUES (?, ?)", (2i32, 20i32)).unwrap();
-    batch.add_query("UPDATE b SET v = 30 WHERE k = 3", ()).unwrap();
+    batch
+        .add_query("INSERT INTO b (k, v) VALUES (?, ?)", (2i32, 20i32))
+        .unwrap();
+    batch
+        .add_query("UPDATE b SET v = 30 WHERE k = 3", ())
+        .unwrap();
     session.batch(&batch).await.unwrap();
-    let rows: Vec<(i32, i32)> = session.query("SELECT k, v FROM b", ()).await.unwrap().rows_typed().unwrap();
+    let rows: Vec<(i32, i32)> = session
+        .query("SELECT k, v FROM b", ())
+        .await
+        .unwrap()
+        .rows_typed()
+        .unwrap();
     let map: HashMap<i32, i32> = rows.into_iter().collect();
     assert_eq!(map, HashMap::from([(1, 10), (2, 20), (3, 30)]));
-    assert!(batch.add_prepared(&insert, (1i32,)).is_err(), "wrong value count");
+    assert!(
+        batch.add_prepared(&insert, (1i32,)).is_err(),
+        "wrong value count"
+    );
 
     let empty = session.new_batch(BatchType::Unlogged);
-    assert!(matches!(session.batch(&empty).await, Err(QueryError::Invalid(_))));
+    assert!(matches!(
+        session.batch(&empty).await,
+        Err(QueryError::Invalid(_))
+    ));
 
-    let v1 = builder(&cluster).protocol_version(ProtocolVersion::V1).build().await.unwrap();
+    let v1 = builder(&cluster)
+        .protocol_version(ProtocolVersion::V1)
+        .build()
+        .await
+        .unwrap();
     let err = v1.batch(&batch).await.unwrap_err();
-    assert!(matches!(err, QueryError::Unsupported { feature: "BATCH", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            QueryError::Unsupported {
+                feature: "BATCH",
+                ..
+            }
+        ),
+        "{err}"
+    );
     cluster.shutdown().await;
 }
 
@@ -203,16 +291,26 @@ async fn batches_apply_together_and_need_v2() {
 async fn tracing_returns_a_readable_trace() {
     let cluster = cluster(34, 1).await;
     let session = session_with_keyspace(&cluster, 1).await;
-    session.query("CREATE TABLE tr (k int PRIMARY KEY)", ()).await.unwrap();
+    session
+        .query("CREATE TABLE tr (k int PRIMARY KEY)", ())
+        .await
+        .unwrap();
     let query = cql_driver::Query::new("SELECT * FROM tr WHERE k = 1").with_tracing(true);
     let result = session.query(query, ()).await.unwrap();
-    let id = result.tracing_id().expect("a traced request has a trace id");
+    let id = result
+        .tracing_id()
+        .expect("a traced request has a trace id");
     let trace = session.tracing_info(id).await.unwrap();
     assert_eq!(trace.id, id);
     assert_eq!(trace.coordinator, Some(cluster.contact_points()[0].ip()));
     assert!(trace.duration_micros.is_some());
     assert!(!trace.events.is_empty());
-    assert!(session.query("SELECT * FROM tr", ()).await.unwrap().tracing_id().is_none());
+    assert!(session
+        .query("SELECT * FROM tr", ())
+        .await
+        .unwrap()
+        .tracing_id()
+        .is_none());
     cluster.shutdown().await;
 }
 
@@ -231,7 +329,10 @@ async fn versions_are_negotiated_or_pinned() {
         let session = b.build().await.unwrap();
         assert_eq!(session.protocol_version(), expected);
         let row = session
-            .query("SELECT release_version FROM system.local WHERE key = 'local'", ())
+            .query(
+                "SELECT release_version FROM system.local WHERE key = 'local'",
+                (),
+            )
             .await
             .unwrap()
             .single_row()
@@ -267,7 +368,9 @@ async fn v1_only_proxy(target: std::net::SocketAddr) -> std::net::SocketAddr {
                     let _ = client.write_all(&frame).await;
                     return;
                 }
-                let Ok(mut server) = tokio::net::TcpStream::connect(target).await else { return };
+                let Ok(mut server) = tokio::net::TcpStream::connect(target).await else {
+                    return;
+                };
                 if server.write_all(&first).await.is_err() {
                     return;
                 }
@@ -290,12 +393,22 @@ async fn negotiation_falls_back_to_v1_on_a_v1_only_server() {
     };
     let session = proxied().build().await.unwrap();
     assert_eq!(session.protocol_version(), ProtocolVersion::V1);
-    session.query("SELECT * FROM system.local", ()).await.unwrap();
+    session
+        .query("SELECT * FROM system.local", ())
+        .await
+        .unwrap();
     session.shutdown().await;
-    let err = proxied().protocol_version(ProtocolVersion::V2).build().await.unwrap_err();
+    let err = proxied()
+        .protocol_version(ProtocolVersion::V2)
+        .build()
+        .await
+        .unwrap_err();
     match err {
         NewSessionError::ContactPoints(errors) => {
-            assert!(matches!(errors[0], ConnectionError::UnsupportedVersion { .. }), "{errors:?}")
+            assert!(
+                matches!(errors[0], ConnectionError::UnsupportedVersion { .. }),
+                "{errors:?}"
+            )
         }
         other => panic!("expected a version error, got {other}"),
     }
@@ -306,10 +419,17 @@ async fn negotiation_falls_back_to_v1_on_a_v1_only_server() {
 async fn compression_lz4_and_snappy() {
     let cluster = cluster(37, 1).await;
     for compression in [Compression::Lz4, Compression::Snappy] {
-        let session = builder(&cluster).compression(Some(compression)).build().await.unwrap();
+        let session = builder(&cluster)
+            .compression(Some(compression))
+            .build()
+            .await
+            .unwrap();
         let big = "x".repeat(10_000);
         let row = session
-            .query("SELECT cluster_name FROM system.local WHERE key = ?", ("local",))
+            .query(
+                "SELECT cluster_name FROM system.local WHERE key = ?",
+                ("local",),
+            )
             .await
             .unwrap()
             .single_row()
@@ -323,9 +443,23 @@ async fn compression_lz4_and_snappy() {
             )
             .await
             .unwrap();
-        session.query("CREATE TABLE IF NOT EXISTS c.t (k int PRIMARY KEY, v text)", ()).await.unwrap();
-        session.query("INSERT INTO c.t (k, v) VALUES (1, ?)", (big.as_str(),)).await.unwrap();
-        let back: (String,) = session.query("SELECT v FROM c.t WHERE k = 1", ()).await.unwrap().first_row_typed().unwrap();
+        session
+            .query(
+                "CREATE TABLE IF NOT EXISTS c.t (k int PRIMARY KEY, v text)",
+                (),
+            )
+            .await
+            .unwrap();
+        session
+            .query("INSERT INTO c.t (k, v) VALUES (1, ?)", (big.as_str(),))
+            .await
+            .unwrap();
+        let back: (String,) = session
+            .query("SELECT v FROM c.t WHERE k = 1", ())
+            .await
+            .unwrap()
+            .first_row_typed()
+            .unwrap();
         assert_eq!(back.0, big);
         session.shutdown().await;
     }
@@ -354,7 +488,10 @@ async fn password_authentication_on_v2_and_v1() {
             .build()
             .await
             .unwrap();
-        session.query("SELECT * FROM system.local", ()).await.unwrap();
+        session
+            .query("SELECT * FROM system.local", ())
+            .await
+            .unwrap();
         session.shutdown().await;
 
         let err = builder(&cluster)
@@ -365,7 +502,10 @@ async fn password_authentication_on_v2_and_v1() {
             .unwrap_err();
         match &err {
             NewSessionError::ContactPoints(errors) => {
-                assert!(matches!(errors[0], ConnectionError::Auth { .. }), "{errors:?}")
+                assert!(
+                    matches!(errors[0], ConnectionError::Auth { .. }),
+                    "{errors:?}"
+                )
             }
             other => panic!("expected an auth error, got {other}"),
         }
@@ -380,7 +520,10 @@ async fn password_authentication_on_v2_and_v1() {
     let err = builder(&cluster).build().await.unwrap_err();
     match &err {
         NewSessionError::ContactPoints(errors) => {
-            assert!(matches!(errors[0], ConnectionError::AuthRequired { .. }), "{errors:?}")
+            assert!(
+                matches!(errors[0], ConnectionError::AuthRequired { .. }),
+                "{errors:?}"
+            )
         }
         other => panic!("expected AuthRequired, got {other}"),
     }
@@ -393,7 +536,8 @@ async fn tls_with_a_certificate_made_in_the_test() {
     let certified = rcgen::generate_simple_self_signed(vec!["127.0.39.1".to_owned()]).unwrap();
     let cert_pem = certified.cert.pem();
     let key_pem = certified.key_pair.serialize_pem();
-    let tls = cql_testcluster::server::TlsConfig::from_pem(cert_pem.as_bytes(), key_pem.as_bytes()).unwrap();
+    let tls = cql_testcluster::server::TlsConfig::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())
+        .unwrap();
     let cluster = cql_testcluster::cluster::TestCluster::builder()
         .address(std::net::Ipv4Addr::new(127, 0, 39, 1))
         .tls(tls)
@@ -402,19 +546,35 @@ async fn tls_with_a_certificate_made_in_the_test() {
         .unwrap();
     let mut roots = rustls::RootCertStore::empty();
     roots.add(certified.cert.der().clone()).unwrap();
-    let client = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
-    let session = builder(&cluster).tls(Arc::new(client)).build().await.unwrap();
-    session.query("SELECT * FROM system.local", ()).await.unwrap();
+    let client = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let session = builder(&cluster)
+        .tls(Arc::new(client))
+        .build()
+        .await
+        .unwrap();
+    session
+        .query("SELECT * FROM system.local", ())
+        .await
+        .unwrap();
     session.shutdown().await;
 
     // A client that does not trust the certificate cannot connect.
     let untrusting = rustls::ClientConfig::builder()
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth();
-    let err = builder(&cluster).tls(Arc::new(untrusting)).build().await.unwrap_err();
+    let err = builder(&cluster)
+        .tls(Arc::new(untrusting))
+        .build()
+        .await
+        .unwrap_err();
     match &err {
         NewSessionError::ContactPoints(errors) => {
-            assert!(matches!(errors[0], ConnectionError::Tls { .. }), "{errors:?}")
+            assert!(
+                matches!(errors[0], ConnectionError::Tls { .. }),
+                "{errors:?}"
+            )
         }
         other => panic!("expected a TLS error, got {other}"),
     }
@@ -432,7 +592,10 @@ async fn tls_with_a_certificate_made_in_the_test() {
 async fn use_keyspace_reaches_every_connection_and_shutdown_is_final() {
     let cluster = cluster(40, 1).await;
     let session = session_with_keyspace(&cluster, 1).await;
-    session.query("CREATE TABLE k (k int PRIMARY KEY)", ()).await.unwrap();
+    session
+        .query("CREATE TABLE k (k int PRIMARY KEY)", ())
+        .await
+        .unwrap();
     // Every pooled connection resolves the unqualified name.
     for _ in 0..20 {
         session.query("SELECT * FROM k", ()).await.unwrap();

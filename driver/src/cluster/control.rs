@@ -24,9 +24,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use cql_protocol::message::request::{Query, Request};
-use cql_protocol::message::response::{
-    Event, Response, ResultBody, Rows, StatusChangeType,
-};
+use cql_protocol::message::response::{Event, Response, ResultBody, Rows, StatusChangeType};
 use cql_protocol::{Consistency, ProtocolVersion};
 
 use crate::cluster::state::ClusterState;
@@ -111,14 +109,21 @@ pub(crate) async fn refresh_topology(
 ) -> Result<(), QueryError> {
     let version = connection.version();
     let (local, peers) = tokio::try_join!(
-        query_rows(connection, "SELECT * FROM system.local WHERE key='local'", timeout),
+        query_rows(
+            connection,
+            "SELECT * FROM system.local WHERE key='local'",
+            timeout
+        ),
         query_rows(connection, "SELECT * FROM system.peers", timeout),
     )?;
-    let bad = |what: &str, e: metadata::MetadataError| QueryError::Invalid(format!("bad {what} rows: {e}"));
+    let bad = |what: &str, e: metadata::MetadataError| {
+        QueryError::Invalid(format!("bad {what} rows: {e}"))
+    };
     let local = metadata::parse_local(&local, version).map_err(|e| bad("system.local", e))?;
     let partitioner = local.routing_partitioner();
     let mut hosts = vec![(connection.address(), local.info)];
-    let peers = metadata::parse_peers(&peers, version, partitioner).map_err(|e| bad("system.peers", e))?;
+    let peers =
+        metadata::parse_peers(&peers, version, partitioner).map_err(|e| bad("system.peers", e))?;
     for peer in peers {
         let address = SocketAddr::new(peer.address, state.port);
         if address != connection.address() {
@@ -138,7 +143,11 @@ pub(crate) async fn refresh_schema(
     let version = connection.version();
     let (keyspaces, tables, columns) = tokio::try_join!(
         query_rows(connection, "SELECT * FROM system.schema_keyspaces", timeout),
-        query_rows(connection, "SELECT * FROM system.schema_columnfamilies", timeout),
+        query_rows(
+            connection,
+            "SELECT * FROM system.schema_columnfamilies",
+            timeout
+        ),
         query_rows(connection, "SELECT * FROM system.schema_columns", timeout),
     )?;
     let schema: BTreeMap<String, metadata::KeyspaceMetadata> =
@@ -167,7 +176,8 @@ pub(crate) async fn schema_in_agreement(
             timeout
         ),
     )?;
-    let bad = |e: metadata::MetadataError| QueryError::Invalid(format!("bad schema version rows: {e}"));
+    let bad =
+        |e: metadata::MetadataError| QueryError::Invalid(format!("bad schema version rows: {e}"));
     let local = metadata::parse_local_schema_version(&local, version).map_err(bad)?;
     let peers = metadata::parse_peer_schema_versions(&peers, version).map_err(bad)?;
     let view = state.view();
@@ -309,7 +319,10 @@ async fn probe(connections: Vec<Connection>, timeout: Duration) {
 
 /// Finds a new control host: up hosts first, then the others, then the
 /// contact points; waits on the reconnection schedule between rounds.
-async fn reconnect(state: &Weak<ClusterState>, config: &ControlConfig) -> Option<ControlConnection> {
+async fn reconnect(
+    state: &Weak<ClusterState>,
+    config: &ControlConfig,
+) -> Option<ControlConnection> {
     let timeout = config.connection.request_timeout;
     let mut schedule = config.reconnection.new_schedule();
     loop {
@@ -320,7 +333,11 @@ async fn reconnect(state: &Weak<ClusterState>, config: &ControlConfig) -> Option
             let mut up: Vec<SocketAddr> = Vec::new();
             let mut down: Vec<SocketAddr> = Vec::new();
             for host in view.hosts() {
-                if host.is_up() { up.push(host.address()) } else { down.push(host.address()) }
+                if host.is_up() {
+                    up.push(host.address())
+                } else {
+                    down.push(host.address())
+                }
             }
             up.extend(down);
             for contact in &config.contact_points {
@@ -350,7 +367,10 @@ async fn reconnect(state: &Weak<ClusterState>, config: &ControlConfig) -> Option
                 }
             }
             Err(errors) => {
-                tracing::warn!(attempts = errors.len(), "no host accepted the control connection");
+                tracing::warn!(
+                    attempts = errors.len(),
+                    "no host accepted the control connection"
+                );
             }
         }
         tokio::time::sleep(schedule.next_delay()).await;

@@ -41,7 +41,10 @@ pub(crate) struct PoolContext {
 
 impl PoolContext {
     pub(crate) fn config(&self) -> ConnectionConfig {
-        self.config.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The timeout of a probe sent after a DOWN event.
@@ -54,7 +57,10 @@ impl PoolContext {
 
     /// Sets the keyspace new connections `USE`.
     pub(crate) fn set_keyspace(&self, keyspace: Option<String>) {
-        self.config.write().unwrap_or_else(|p| p.into_inner()).keyspace = keyspace;
+        self.config
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .keyspace = keyspace;
     }
 }
 
@@ -99,7 +105,11 @@ impl HostPool {
     /// Every open connection.
     pub(crate) fn connections(&self) -> Vec<Connection> {
         let connections = self.connections.read().unwrap_or_else(|p| p.into_inner());
-        connections.iter().filter(|c| !c.is_closed()).cloned().collect()
+        connections
+            .iter()
+            .filter(|c| !c.is_closed())
+            .cloned()
+            .collect()
     }
 
     /// Cuts a reconnection wait short (an UP event, a new keyspace).
@@ -148,8 +158,14 @@ async fn maintain(pool: std::sync::Weak<HostPool>, size: usize, context: Arc<Poo
         }
         let config = context.config();
         drop(this);
-        let attempt = negotiate(host.address(), &config, Some(config.version), None, Some(wake.clone()))
-            .await;
+        let attempt = negotiate(
+            host.address(),
+            &config,
+            Some(config.version),
+            None,
+            Some(wake.clone()),
+        )
+        .await;
         let Some(this) = pool.upgrade() else { return };
         match attempt {
             Ok(connection) => {

@@ -165,7 +165,11 @@ impl ClusterState {
     /// them, and brings the pools in line with the hosts.
     fn publish(&self, mut metadata: ClusterMetadata) {
         metadata.token_map = metadata.partitioner.map(|partitioner| {
-            Arc::new(TokenMap::build(partitioner, &metadata.hosts, &metadata.keyspaces))
+            Arc::new(TokenMap::build(
+                partitioner,
+                &metadata.hosts,
+                &metadata.keyspaces,
+            ))
         });
         let view = ClusterView::new(metadata.hosts.clone(), metadata.token_map.clone());
         write(&self.view, Arc::new(view));

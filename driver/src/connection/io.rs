@@ -155,8 +155,9 @@ pub(crate) async fn read_loop(shared: Arc<Shared>, mut reader: ReadHalf<Stream>,
             }
         }
         let missing = match decoder.peek_header(&buf) {
-            Ok(Some(header)) => (header.length as usize + shared.version.header_len())
-                .saturating_sub(buf.len()),
+            Ok(Some(header)) => {
+                (header.length as usize + shared.version.header_len()).saturating_sub(buf.len())
+            }
             _ => 0,
         };
         reserve_read_ahead(&mut buf, missing.max(4096));
@@ -199,9 +200,13 @@ fn dispatch(shared: &Shared, frame: Frame) {
                             tracing::warn!(%address, "event queue full or closed; event dropped");
                         }
                     }
-                    None => tracing::debug!(%address, "event on a connection that did not register"),
+                    None => {
+                        tracing::debug!(%address, "event on a connection that did not register")
+                    }
                 },
-                other => tracing::warn!(%address, stream, opcode = %other.opcode().name(), "unexpected message on a negative stream"),
+                other => {
+                    tracing::warn!(%address, stream, opcode = %other.opcode().name(), "unexpected message on a negative stream")
+                }
             },
             Err(error) => tracing::warn!(%address, %error, "undecodable event"),
         }

@@ -127,13 +127,12 @@ impl Shared {
         let shared = self;
         let address = shared.address;
         let deadline = tokio::time::Instant::now() + timeout;
-        let permit = match tokio::time::timeout_at(deadline, shared.permits.clone().acquire_owned())
-            .await
-        {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_)) => return Err(shared.failure().into()),
-            Err(_) => return Err(QueryError::Busy { address, timeout }),
-        };
+        let permit =
+            match tokio::time::timeout_at(deadline, shared.permits.clone().acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                Ok(Err(_)) => return Err(shared.failure().into()),
+                Err(_) => return Err(QueryError::Busy { address, timeout }),
+            };
         let (reply, answer) = oneshot::channel();
         let stream = shared.streams().take(reply, permit)?;
         let mut frame = BytesMut::new();
@@ -284,7 +283,11 @@ impl Connection {
         ];
         if let Some(interval) = config.heartbeat_interval {
             let weak = Arc::downgrade(&shared);
-            tasks.push(tokio::spawn(heartbeat(weak, interval, config.request_timeout)));
+            tasks.push(tokio::spawn(heartbeat(
+                weak,
+                interval,
+                config.request_timeout,
+            )));
         }
         Connection {
             handle: Arc::new(Handle {
@@ -350,7 +353,9 @@ impl Connection {
     }
 
     pub(crate) fn enable_compression(&self) {
-        self.shared().compress_outgoing.store(true, Ordering::Release);
+        self.shared()
+            .compress_outgoing
+            .store(true, Ordering::Release);
     }
 }
 
@@ -360,7 +365,9 @@ async fn heartbeat(shared: std::sync::Weak<Shared>, interval: Duration, timeout:
     tick.tick().await;
     loop {
         tick.tick().await;
-        let Some(shared) = shared.upgrade() else { return };
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
         if shared.is_closed.load(Ordering::Acquire) {
             return;
         }

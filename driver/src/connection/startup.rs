@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, Notify};
 
-use cql_protocol::message::request::{AuthResponse, Credentials, Query, Register, Request, Startup};
+use cql_protocol::message::request::{
+    AuthResponse, Credentials, Query, Register, Request, Startup,
+};
 use cql_protocol::message::response::{ErrorKind, Event, Response, ResultBody};
 use cql_protocol::{Consistency, ProtocolVersion};
 
@@ -145,7 +147,11 @@ async fn authenticate(
                 message: "the auth provider has no v1 credentials".into(),
             });
         };
-        let answer = request(connection, config, Request::Credentials(Credentials { credentials }));
+        let answer = request(
+            connection,
+            config,
+            Request::Credentials(Credentials { credentials }),
+        );
         return match answer.await? {
             Response::Ready => Ok(()),
             other => Err(unexpected(address, "CREDENTIALS", &other)),
@@ -155,7 +161,9 @@ async fn authenticate(
     let mut token = auth.initial_response();
     // A bound on the exchange, so a server cannot keep us here forever.
     for _ in 0..64 {
-        let message = Request::AuthResponse(AuthResponse { token: token.take() });
+        let message = Request::AuthResponse(AuthResponse {
+            token: token.take(),
+        });
         match request(connection, config, message).await? {
             Response::AuthSuccess(success) => {
                 return auth
@@ -199,7 +207,9 @@ async fn request(
         Response::Error(error) => Err(match &error.kind {
             ErrorKind::ProtocolError
                 if error.message.contains("unsupported protocol version")
-                    || error.message.contains("Invalid or unsupported protocol version") =>
+                    || error
+                        .message
+                        .contains("Invalid or unsupported protocol version") =>
             {
                 ConnectionError::UnsupportedVersion {
                     address,

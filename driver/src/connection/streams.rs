@@ -108,8 +108,12 @@ mod tests {
         let mut table = StreamTable::new(2);
         let (tx0, _rx0) = oneshot::channel();
         let (tx1, _rx1) = oneshot::channel();
-        let a = table.take(tx0, permits.clone().try_acquire_owned().unwrap()).unwrap();
-        let b = table.take(tx1, permits.clone().try_acquire_owned().unwrap()).unwrap();
+        let a = table
+            .take(tx0, permits.clone().try_acquire_owned().unwrap())
+            .unwrap();
+        let b = table
+            .take(tx1, permits.clone().try_acquire_owned().unwrap())
+            .unwrap();
         assert_eq!((a, b), (0, 1));
         assert!(permits.clone().try_acquire_owned().is_err());
         // A waiter that went away (timed out) still holds its id.
@@ -117,7 +121,10 @@ mod tests {
         assert_eq!(permits.available_permits(), 0);
         assert!(table.complete(0).is_some());
         assert_eq!(permits.available_permits(), 1);
-        assert!(table.complete(0).is_none(), "a second answer is not delivered");
+        assert!(
+            table.complete(0).is_none(),
+            "a second answer is not delivered"
+        );
         assert!(table.complete(-1).is_none());
         assert!(table.complete(7).is_none());
     }
@@ -127,7 +134,9 @@ mod tests {
         let permits = Arc::new(Semaphore::new(4));
         let mut table = StreamTable::new(4);
         let (tx, _rx) = oneshot::channel();
-        table.take(tx, permits.clone().try_acquire_owned().unwrap()).unwrap();
+        table
+            .take(tx, permits.clone().try_acquire_owned().unwrap())
+            .unwrap();
         let error = ConnectionError::Closed {
             address: "127.0.0.1:9042".parse().unwrap(),
             reason: "test".into(),
@@ -135,7 +144,9 @@ mod tests {
         assert_eq!(table.fail(error).len(), 1);
         assert_eq!(permits.available_permits(), 4);
         let (tx, _rx) = oneshot::channel();
-        assert!(table.take(tx, permits.try_acquire_owned().unwrap()).is_err());
+        assert!(table
+            .take(tx, permits.try_acquire_owned().unwrap())
+            .is_err());
         assert!(table.failure().is_some());
     }
 }

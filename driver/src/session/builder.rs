@@ -127,8 +127,12 @@ impl SessionBuilder {
 
     /// Adds several contact points.
     #[must_use]
-    pub fn contact_points<S: Into<String>>(mut self, addresses: impl IntoIterator<Item = S>) -> Self {
-        self.contact_points.extend(addresses.into_iter().map(Into::into));
+    pub fn contact_points<S: Into<String>>(
+        mut self,
+        addresses: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.contact_points
+            .extend(addresses.into_iter().map(Into::into));
         self
     }
 
@@ -292,12 +296,13 @@ impl SessionBuilder {
             } else {
                 format!("{name}:{}", self.port)
             };
-            let found = tokio::net::lookup_host(target)
-                .await
-                .map_err(|e| NewSessionError::Resolve {
-                    name: name.clone(),
-                    message: e.to_string(),
-                })?;
+            let found =
+                tokio::net::lookup_host(target)
+                    .await
+                    .map_err(|e| NewSessionError::Resolve {
+                        name: name.clone(),
+                        message: e.to_string(),
+                    })?;
             addresses.extend(found);
         }
         addresses.dedup();
@@ -342,9 +347,10 @@ impl SessionBuilder {
             events: pool_events,
             metrics: metrics.clone(),
         });
-        let load_balancing = self.load_balancing.clone().unwrap_or_else(|| {
-            Arc::new(TokenAwarePolicy::new(DcAwareRoundRobinPolicy::new(None)))
-        });
+        let load_balancing = self
+            .load_balancing
+            .clone()
+            .unwrap_or_else(|| Arc::new(TokenAwarePolicy::new(DcAwareRoundRobinPolicy::new(None))));
         let state = Arc::new(ClusterState::new(
             pool_context,
             load_balancing.clone(),
@@ -357,7 +363,11 @@ impl SessionBuilder {
             .await
             .map_err(NewSessionError::Metadata)?;
         let view = state.view();
-        if let Some(host) = view.hosts().iter().find(|h| h.address() == control.connection.address()) {
+        if let Some(host) = view
+            .hosts()
+            .iter()
+            .find(|h| h.address() == control.connection.address())
+        {
             load_balancing.init(&view, host);
         }
         state.sync_pools();
@@ -390,7 +400,11 @@ impl SessionBuilder {
             closed: AtomicBool::new(false),
         });
         let watcher = tokio::spawn(watch_pools(Arc::downgrade(&inner), pool_events_rx));
-        inner.tasks.lock().unwrap_or_else(|p| p.into_inner()).push(watcher);
+        inner
+            .tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(watcher);
         let session = Session { inner };
         session.wait_for_pools(self.connect_timeout).await;
         if let Some(keyspace) = &self.keyspace {
@@ -409,9 +423,12 @@ impl Session {
     async fn wait_for_pools(&self, limit: Duration) {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
-            let ready = self.inner.state.pools().iter().all(|pool| {
-                !pool.connections().is_empty() || !pool.host().is_up()
-            });
+            let ready = self
+                .inner
+                .state
+                .pools()
+                .iter()
+                .all(|pool| !pool.connections().is_empty() || !pool.host().is_up());
             if ready || tokio::time::Instant::now() >= deadline {
                 return;
             }

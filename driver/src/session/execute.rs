@@ -181,11 +181,18 @@ impl Plan {
     }
 
     fn record(&self, address: SocketAddr, error: QueryError) {
-        self.errors.lock().unwrap_or_else(|p| p.into_inner()).push((address, error));
+        self.errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((address, error));
     }
 
     fn no_host_available(&self) -> QueryError {
-        let errors = self.errors.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let errors = self
+            .errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         QueryError::NoHostAvailable(NoHostAvailable { errors })
     }
 }
@@ -220,7 +227,9 @@ pub(crate) async fn run(inner: &Arc<SessionInner>, spec: Spec) -> Result<QueryRe
             let mut count = 1;
             let mut last_error = None;
             loop {
-                let delay = policy.next_execution(count).filter(|_| !plan.is_exhausted());
+                let delay = policy
+                    .next_execution(count)
+                    .filter(|_| !plan.is_exhausted());
                 tokio::select! {
                     done = running.join_next() => match done {
                         Some(Ok(Ok(result))) => {
@@ -349,7 +358,11 @@ async fn execution(
 }
 
 /// Prepares again, on `connection`, every prepared statement of the request.
-async fn reprepare(connection: &Connection, spec: &Spec, timeout: Duration) -> Result<(), QueryError> {
+async fn reprepare(
+    connection: &Connection,
+    spec: &Spec,
+    timeout: Duration,
+) -> Result<(), QueryError> {
     let texts: Vec<&str> = match &spec.kind {
         Kind::Execute(prepared) => vec![&prepared.text],
         Kind::Batch(batch) => batch
@@ -400,7 +413,11 @@ pub(crate) fn to_result(
     match frame.response {
         Response::Result(ResultBody::Void) => {}
         Response::Result(ResultBody::Rows(rows)) => {
-            result.paging_state = rows.metadata.paging_state.clone().map(PagingState::from_bytes);
+            result.paging_state = rows
+                .metadata
+                .paging_state
+                .clone()
+                .map(PagingState::from_bytes);
             let set = RowSet::new(rows, columns, version)
                 .map_err(|e| QueryError::Invalid(format!("unreadable rows: {e}")))?;
             result.rows = Some(set);

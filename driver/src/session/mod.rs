@@ -64,14 +64,22 @@ impl SessionInner {
     }
 
     fn keyspace(&self) -> Option<String> {
-        self.keyspace.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.keyspace
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn close(&self) {
         if self.closed.swap(true, Ordering::AcqRel) {
             return;
         }
-        for task in self.tasks.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        for task in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
             task.abort();
         }
         self.state.shutdown();
@@ -169,7 +177,12 @@ impl Session {
 
     fn query_spec(&self, query: Query, values: impl SerializeValues) -> Result<Spec, QueryError> {
         let raw = values.serialize_values(None, self.inner.version)?;
-        let mut spec = Spec::new(&self.inner, Kind::Query(query.text().to_string()), raw, query.options())?;
+        let mut spec = Spec::new(
+            &self.inner,
+            Kind::Query(query.text().to_string()),
+            raw,
+            query.options(),
+        )?;
         if spec.keyspace.is_none() {
             spec.keyspace = self.inner.keyspace();
         }
@@ -195,17 +208,25 @@ impl Session {
             statement.options = query.options().clone();
             return Ok(statement);
         }
-        let timeout = query.options().timeout.unwrap_or(self.inner.config.request_timeout);
+        let timeout = query
+            .options()
+            .timeout
+            .unwrap_or(self.inner.config.request_timeout);
         let routing = RoutingInfo {
             keyspace: keyspace.as_deref(),
             token: None,
             consistency: self.inner.config.consistency,
             is_idempotent: true,
         };
-        let plan = self.inner.state.load_balancing.plan(&routing, &self.inner.state.view());
+        let plan = self
+            .inner
+            .state
+            .load_balancing
+            .plan(&routing, &self.inner.state.view());
         let mut errors = Vec::new();
         for host in &plan {
-            let Some(connection) = self.inner.state.pool(host.address()).and_then(|p| p.pick()) else {
+            let Some(connection) = self.inner.state.pool(host.address()).and_then(|p| p.pick())
+            else {
                 continue;
             };
             match execute::prepare_on(&connection, query.text(), timeout).await {
@@ -216,8 +237,11 @@ impl Session {
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .insert(key, statement.clone());
-                    let others: Vec<Arc<Host>> =
-                        plan.iter().filter(|h| h.address() != host.address()).cloned().collect();
+                    let others: Vec<Arc<Host>> = plan
+                        .iter()
+                        .filter(|h| h.address() != host.address())
+                        .cloned()
+                        .collect();
                     let inner = self.inner.clone();
                     let text = statement.text.clone();
                     tokio::spawn(async move {
@@ -231,7 +255,9 @@ impl Session {
                 Err(error) => errors.push((host.address(), error)),
             }
         }
-        Err(QueryError::NoHostAvailable(crate::NoHostAvailable { errors }))
+        Err(QueryError::NoHostAvailable(crate::NoHostAvailable {
+            errors,
+        }))
     }
 
     fn make_prepared(
@@ -302,7 +328,12 @@ impl Session {
     ) -> Result<Spec, QueryError> {
         check_count(statement, values.len())?;
         let raw = values.serialize_values(Some(&statement.bound), self.inner.version)?;
-        let mut spec = Spec::new(&self.inner, Kind::Execute(statement.clone()), raw, &statement.options)?;
+        let mut spec = Spec::new(
+            &self.inner,
+            Kind::Execute(statement.clone()),
+            raw,
+            &statement.options,
+        )?;
         if spec.keyspace.is_none() {
             spec.keyspace = statement.keyspace().map(str::to_string);
         }
@@ -350,9 +381,16 @@ impl Session {
             });
         }
         if batch.is_empty() {
-            return Err(QueryError::Invalid("a batch needs at least one statement".into()));
+            return Err(QueryError::Invalid(
+                "a batch needs at least one statement".into(),
+            ));
         }
-        let mut spec = Spec::new(&self.inner, Kind::Batch(batch.clone()), Vec::new(), &batch.options)?;
+        let mut spec = Spec::new(
+            &self.inner,
+            Kind::Batch(batch.clone()),
+            Vec::new(),
+            &batch.options,
+        )?;
         spec.page_size = None;
         if spec.keyspace.is_none() {
             spec.keyspace = self.inner.keyspace();
@@ -391,8 +429,15 @@ impl Session {
     }
 
     async fn switch_keyspace(&self, keyspace: String) -> Result<(), QueryError> {
-        *self.inner.keyspace.write().unwrap_or_else(|p| p.into_inner()) = Some(keyspace.clone());
-        self.inner.state.pool_context.set_keyspace(Some(keyspace.clone()));
+        *self
+            .inner
+            .keyspace
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some(keyspace.clone());
+        self.inner
+            .state
+            .pool_context
+            .set_keyspace(Some(keyspace.clone()));
         let config = self.inner.state.pool_context.config();
         let mut running = tokio::task::JoinSet::new();
         for pool in self.inner.state.pools() {
@@ -441,7 +486,12 @@ impl Session {
 
     async fn refresh_schema(&self) -> Result<(), QueryError> {
         let connection = self.control()?;
-        control::refresh_schema(&self.inner.state, &connection, self.inner.config.request_timeout).await
+        control::refresh_schema(
+            &self.inner.state,
+            &connection,
+            self.inner.config.request_timeout,
+        )
+        .await
     }
 
     fn control(&self) -> Result<crate::connection::Connection, QueryError> {

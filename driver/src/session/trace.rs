@@ -60,7 +60,9 @@ pub(super) async fn fetch(session: &Session, id: Uuid) -> Result<TracingInfo, Qu
                 (id,),
             )
             .await?;
-        let Ok(row) = sessions.first_row() else { continue };
+        let Ok(row) = sessions.first_row() else {
+            continue;
+        };
         let duration: Option<i32> = get(&row, "duration");
         if duration.is_none() {
             // Not finished yet.
