@@ -22,11 +22,22 @@ use cql_testcluster::cluster::TestCluster;
 async fn main() -> Result<(), Box<dyn Error>> {
     // A real cluster if one is named, else an embedded test cluster.
     let (contact_points, embedded) = match std::env::var("CQL_CONTACT_POINTS") {
-        Ok(points) => (points.split(',').map(str::to_string).collect::<Vec<_>>(), None),
+        Ok(points) => (
+            points.split(',').map(str::to_string).collect::<Vec<_>>(),
+            None,
+        ),
         Err(_) => {
             let cluster = TestCluster::builder().nodes(3).port(0).start().await?;
-            let points: Vec<String> = cluster.contact_points().iter().map(|a| a.to_string()).collect();
-            println!("embedded test cluster: {} nodes on port {}", cluster.nodes().len(), cluster.port());
+            let points: Vec<String> = cluster
+                .contact_points()
+                .iter()
+                .map(|a| a.to_string())
+                .collect();
+            println!(
+                "embedded test cluster: {} nodes on port {}",
+                cluster.nodes().len(),
+                cluster.port()
+            );
             (points, Some(cluster))
         }
     };
@@ -34,7 +45,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     if let Some(cluster) = &embedded {
         builder = builder.port(cluster.port());
     }
-    if let (Ok(user), Ok(password)) = (std::env::var("CQL_USERNAME"), std::env::var("CQL_PASSWORD")) {
+    if let (Ok(user), Ok(password)) = (std::env::var("CQL_USERNAME"), std::env::var("CQL_PASSWORD"))
+    {
         builder = builder.user(user, password);
     }
     match std::env::var("CQL_COMPRESSION").as_deref() {
@@ -78,21 +90,32 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     // Prepared statements are routed to a replica of their partition key.
     let insert = session
-        .prepare(Query::new("INSERT INTO readings (sensor, seq, value) VALUES (?, ?, ?)").with_idempotent(true))
+        .prepare(
+            Query::new("INSERT INTO readings (sensor, seq, value) VALUES (?, ?, ?)")
+                .with_idempotent(true),
+        )
         .await?;
     for seq in 0..250i32 {
-        session.execute(&insert, (seq % 5, seq, f64::from(seq) * 0.5)).await?;
+        session
+            .execute(&insert, (seq % 5, seq, f64::from(seq) * 0.5))
+            .await?;
     }
 
     // A batch (protocol v2).
     let mut batch = session.new_batch(BatchType::Logged);
-    batch.add_query("UPDATE readings SET tags = tags + {'calibrated'} WHERE sensor = ? AND seq = ?", (0i32, 0i32))?;
+    batch.add_query(
+        "UPDATE readings SET tags = tags + {'calibrated'} WHERE sensor = ? AND seq = ?",
+        (0i32, 0i32),
+    )?;
     batch.add_prepared(&insert, (9i32, 0i32, 99.0f64))?;
     session.batch(&batch).await?;
 
     // Typed rows.
     let select = session
-        .prepare(Query::new("SELECT seq, value, tags FROM readings WHERE sensor = ?").with_consistency(Consistency::One))
+        .prepare(
+            Query::new("SELECT seq, value, tags FROM readings WHERE sensor = ?")
+                .with_consistency(Consistency::One),
+        )
         .await?;
     let (seq, value, tags): (i32, f64, Option<Vec<String>>) =
         session.execute(&select, (0i32,)).await?.first_row_typed()?;
@@ -100,7 +123,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     // Paging: 50 rows per page, fetched as the stream is read.
     let mut rows = session
-        .query_iter(Query::new("SELECT sensor, value FROM readings").with_page_size(50), ())
+        .query_iter(
+            Query::new("SELECT sensor, value FROM readings").with_page_size(50),
+            (),
+        )
         .await?;
     let (mut count, mut total) = (0, 0.0);
     while let Some(row) = rows.next().await {
@@ -108,7 +134,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
         count += 1;
         total += value;
     }
-    println!("{count} readings in {} pages, sum {total}", rows.pages_fetched());
+    println!(
+        "{count} readings in {} pages, sum {total}",
+        rows.pages_fetched()
+    );
 
     let metrics = session.metrics();
     println!(

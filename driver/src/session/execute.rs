@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use cql_protocol::message::request::{
     Batch as BatchRequest, BatchQuery, BatchStatement, Execute, Prepare, Query, QueryParameters,
@@ -294,11 +295,10 @@ async fn execution(
                 continue 'hosts;
             };
             let span = tracing::debug_span!("attempt", host = %address, %consistency, retry_count);
-            let answer = {
-                let _enter = span.enter();
-                connection.send(&spec.request(consistency), spec.tracing, spec.timeout)
-            }
-            .await;
+            let answer = connection
+                .send(&spec.request(consistency), spec.tracing, spec.timeout)
+                .instrument(span)
+                .await;
             let error = match answer {
                 Ok(frame) => match frame.response {
                     Response::Error(error) => {
