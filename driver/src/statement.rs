@@ -33,6 +33,9 @@ pub struct StatementOptions {
     pub retry_policy: Option<Arc<dyn RetryPolicy>>,
     /// The token to route by, set by hand (prepared statements compute it).
     pub routing_token: Option<Token>,
+    /// The serialized partition key to route by (the token is computed
+    /// with the cluster's partitioner), for simple statements.
+    pub routing_key: Option<Bytes>,
     /// The keyspace to route by, when the statement names another.
     pub routing_keyspace: Option<String>,
 }
@@ -93,6 +96,20 @@ macro_rules! option_setters {
         pub fn with_routing(mut self, keyspace: impl Into<String>, token: Token) -> Self {
             self.options.routing_keyspace = Some(keyspace.into());
             self.options.routing_token = Some(token);
+            self
+        }
+
+        /// Routes the statement to the replicas of the partition whose
+        /// serialized key is `key` (for a composite key, the bytes
+        /// [`cql_protocol::murmur3::partition_key`] builds) in `keyspace`.
+        #[must_use]
+        pub fn with_routing_key(
+            mut self,
+            keyspace: impl Into<String>,
+            key: impl Into<Bytes>,
+        ) -> Self {
+            self.options.routing_keyspace = Some(keyspace.into());
+            self.options.routing_key = Some(key.into());
             self
         }
 

@@ -90,6 +90,10 @@ async fn node_stop_start_add_and_remove_are_seen_through_events() {
     let session = builder(&cluster).build().await.unwrap();
     let mut events = session.subscribe();
     let node3 = cluster.node(3).unwrap().address;
+    let statement = session
+        .prepare("SELECT * FROM system.local WHERE key = ?")
+        .await
+        .unwrap();
 
     cluster.stop_node(3).await.unwrap();
     expect_event(&mut events, "DOWN", |e| {
@@ -102,6 +106,7 @@ async fn node_stop_start_add_and_remove_are_seen_through_events() {
     })
     .await;
 
+    let restarted = std::time::SystemTime::now();
     cluster.start_node(3).await.unwrap();
     expect_event(&mut events, "UP", |e| {
         matches!(e, Event::StatusChange { change: StatusChangeType::Up, address } if address.ip() == node3.ip())
@@ -114,6 +119,19 @@ async fn node_stop_start_add_and_remove_are_seen_through_events() {
             .iter()
             .any(|(a, n)| *a == node3 && *n > 0);
         async move { pooled && host.is_some_and(|h| h.is_up()) }
+    })
+    .await;
+
+    // The returning host gets the session's prepared statements again
+    // (a restarted node has forgotten them).
+    wait_until("the statement is prepared again on node 3", || {
+        let again = cluster.activity().entries().iter().any(|e| {
+            e.node == node3
+                && e.opcode == Opcode::Prepare
+                && e.query.as_deref() == Some(statement.text())
+                && e.time > restarted
+        });
+        async move { again }
     })
     .await;
 
@@ -244,6 +262,24 @@ async fn token_aware_routing_sends_each_prepared_statement_to_a_replica() {
         used.insert(entry.node);
     }
     assert_eq!(used.len(), 3, "keys spread over every node");
+
+    // A simple statement routed by a key set by hand.
+    cluster.activity().clear();
+    for k in 0..30i32 {
+        let query = cql_driver::Query::new(format!("SELECT v FROM r WHERE k = {k}"))
+            .with_routing_key("ks", k.to_be_bytes().to_vec());
+        session.query(query, ()).await.unwrap();
+        let token = cql_driver::protocol::murmur3::token(&k.to_be_bytes());
+        let replica = cluster.replicas("ks", token).unwrap()[0];
+        let entries = cluster.activity().entries();
+        let entry = entries.last().unwrap();
+        assert_eq!(entry.opcode, Opcode::Query);
+        assert_eq!(
+            entry.node,
+            nodes[replica - 1].address,
+            "routing key ignored"
+        );
+    }
     cluster.shutdown().await;
 }
 

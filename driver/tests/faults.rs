@@ -525,9 +525,102 @@ async fn heartbeats_run_on_idle_connections_and_detect_dead_ones() {
         async move { hits >= 1 && new }
     })
     .await;
-    session
-        .query("SELECT * FROM system.local", ())
+    // The host may have been marked down meanwhile (the replacement's own
+    // OPTIONS can hit the second silent answer); it comes back.
+    support::wait_until("queries succeed again", || {
+        let session = session.clone();
+        async move { session.query("SELECT * FROM system.local", ()).await.is_ok() }
+    })
+    .await;
+    cluster.shutdown().await;
+}
+
+#[tokio::test]
+async fn no_host_available_lists_every_host_tried() {
+    let cluster = support::cluster(68, 2).await;
+    let session =
+        round_robin_session(&cluster, Arc::new(cql_driver::policies::DefaultRetryPolicy)).await;
+    cluster.faults().add(
+        FaultRule::new()
+            .query_contains("nha")
+            .reply(ErrorKind::Overloaded, "too busy")
+            .always(),
+    );
+    let query = Query::new("SELECT * FROM system.local /* nha */").with_idempotent(true);
+    let err = session.query(query, ()).await.unwrap_err();
+    let QueryError::NoHostAvailable(nha) = &err else {
+        panic!("expected NoHostAvailable, got {err}")
+    };
+    let tried: HashSet<_> = nha.errors.iter().map(|(address, _)| *address).collect();
+    let nodes: HashSet<_> = cluster.nodes().iter().map(|n| n.address).collect();
+    assert_eq!(tried, nodes, "each host once");
+    assert!(nha
+        .errors
+        .iter()
+        .all(|(_, e)| matches!(e.kind(), Some(ErrorKind::Overloaded))));
+    assert!(err.to_string().contains("too busy"), "{err}");
+    cluster.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_dead_connection_fails_all_its_requests_at_once() {
+    let cluster = support::cluster(69, 1).await;
+    let session = builder(&cluster)
+        .pool_size(PoolSize {
+            local: 1,
+            remote: 0,
+        })
+        .request_timeout(Duration::from_secs(30))
+        .build()
         .await
         .unwrap();
+    cluster.faults().add(
+        FaultRule::new()
+            .query_contains("hold")
+            .delay(Duration::from_secs(20))
+            .always(),
+    );
+    let pending: Vec<_> = (0..20)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move {
+                session
+                    .query("SELECT * FROM system.local /* hold */", ())
+                    .await
+            })
+        })
+        .collect();
+    support::wait_until("the requests are in flight", || {
+        let n = cluster
+            .activity()
+            .entries()
+            .iter()
+            .filter(|e| e.query.as_deref().is_some_and(|q| q.contains("hold")))
+            .count();
+        async move { n == 20 }
+    })
+    .await;
+    let started = std::time::Instant::now();
+    cluster.drop_connections(1).unwrap();
+    for task in pending {
+        let err = task.await.unwrap().unwrap_err();
+        // Not idempotent: not retried, the connection's error comes back.
+        assert!(matches!(err, QueryError::Connection(_)), "{err}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "the requests failed with the connection, not at their own timeout"
+    );
+    // The pool replaces the connection.
+    support::wait_until("the pool reconnects", || {
+        let session = session.clone();
+        async move {
+            session
+                .query("SELECT * FROM system.local", ())
+                .await
+                .is_ok()
+        }
+    })
+    .await;
     cluster.shutdown().await;
 }

@@ -597,3 +597,31 @@ async fn use_keyspace_reaches_every_connection_and_shutdown_is_final() {
     let _ = Consistency::One;
     cluster.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_server_sending_garbage_gives_a_typed_error() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.41.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 64];
+                let _ = socket.read(&mut buf).await;
+                // A response header with an unknown opcode, then junk.
+                let _ = socket
+                    .write_all(&[0x82, 0, 0, 0, 0x77, 0, 0, 0, 2, 1, 2])
+                    .await;
+                let _ = socket.read(&mut buf).await;
+            });
+        }
+    });
+    let err = cql_driver::Session::builder()
+        .contact_point(address.to_string())
+        .connect_timeout(Duration::from_secs(2))
+        .build()
+        .await
+        .unwrap_err();
+    let first = first_contact_error(&err);
+    assert!(matches!(first, ConnectionError::Decode { .. }), "{first:?}");
+}

@@ -88,7 +88,10 @@ impl Spec {
                 .clone()
                 .unwrap_or_else(|| config.retry_policy.clone()),
             keyspace: options.routing_keyspace.clone(),
-            token: options.routing_token,
+            token: options.routing_token.or_else(|| {
+                let key = options.routing_key.as_ref()?;
+                inner.state.metadata().token_of(key)
+            }),
         })
     }
 
