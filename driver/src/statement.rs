@@ -367,7 +367,7 @@ tuple_values!(16; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, 
 #[derive(Clone, Debug)]
 pub(crate) enum BatchEntry {
     Query(String, Vec<RawValue>),
-    Prepared(PreparedStatement, Vec<RawValue>),
+    Prepared(Box<PreparedStatement>, Vec<RawValue>),
 }
 
 /// A BATCH (protocol v2+): several modifications applied together.
@@ -415,7 +415,7 @@ impl Batch {
         check_count(statement, values.len())?;
         let raw = values.serialize_values(Some(&statement.bound), self.version)?;
         self.entries
-            .push(BatchEntry::Prepared(statement.clone(), raw));
+            .push(BatchEntry::Prepared(Box::new(statement.clone()), raw));
         Ok(self)
     }
 

@@ -529,7 +529,12 @@ async fn heartbeats_run_on_idle_connections_and_detect_dead_ones() {
     // OPTIONS can hit the second silent answer); it comes back.
     support::wait_until("queries succeed again", || {
         let session = session.clone();
-        async move { session.query("SELECT * FROM system.local", ()).await.is_ok() }
+        async move {
+            session
+                .query("SELECT * FROM system.local", ())
+                .await
+                .is_ok()
+        }
     })
     .await;
     cluster.shutdown().await;
