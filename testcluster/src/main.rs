@@ -199,6 +199,26 @@ fn parse_args(args: &[String]) -> Result<Parsed, String> {
     Ok(Parsed::Run(options))
 }
 
+/// Sends the library's `tracing` events to stderr, filtered by `RUST_LOG`
+/// (e.g. `RUST_LOG=cql_testcluster=debug`); only warnings and errors when
+/// it is unset or invalid. stdout stays for the ready lines.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) => EnvFilter::try_new(&spec).unwrap_or_else(|e| {
+            eprintln!("cql-testcluster: ignoring RUST_LOG={spec:?}: {e}");
+            EnvFilter::new("warn")
+        }),
+        Err(_) => EnvFilter::new("warn"),
+    };
+    // A subscriber can only be installed once; a second one is not an error
+    // worth stopping for.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = match parse_args(&args) {
@@ -212,6 +232,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    init_logging();
     let tls = match &options.tls {
         None => None,
         Some((cert, key)) => match TlsConfig::from_pem_files(cert, key) {

@@ -488,6 +488,13 @@ async fn auth_v2_sasl_plain() {
         assert!(matches!(authenticate.response, Response::Authenticate(_)));
         let early = client.query(2, "WHOAMI", Consistency::One).await;
         assert_protocol_error(&early, "Unexpected message QUERY, expecting SASL_RESPONSE");
+        // 2.0 accepts nothing but AUTH_RESPONSE / CREDENTIALS until the
+        // client is authenticated, OPTIONS included.
+        let early = client.request(2, Request::Options).await;
+        assert_protocol_error(
+            &early,
+            "Unexpected message OPTIONS, expecting SASL_RESPONSE",
+        );
         let bad = client
             .request(
                 3,

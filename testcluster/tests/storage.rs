@@ -993,9 +993,21 @@ fn lists() {
             1000,
         )
         .unwrap_err();
+    // Cassandra 2.0 (Lists.SetterByIndex): a null list is a list of size 0.
+    assert_eq!(err.code(), 0x2200);
     assert_eq!(
         err.to_string(),
-        "Attempted to set an element on a list which is null"
+        "List index 0 out of bound, list has size 0"
+    );
+    let err = t
+        .apply(
+            &Mutation::new(int(2), vec![l(ColumnWrite::DeleteIndex(0), 16)]),
+            1000,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "List index 0 out of bound, list has size 0"
     );
     // Overwrite: the tombstone at ts-1 hides older elements but not
     // elements written at the same timestamp.

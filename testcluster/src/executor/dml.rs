@@ -16,8 +16,8 @@ use crate::cql::{
 };
 use crate::storage::types::compare_values;
 use crate::storage::{
-    ClusteringBound, CollectionLiteral, ColumnDef, ColumnKind, ColumnWrite, Mutation, Op,
-    ReadCommand, ReadRow, Slice, Table, TableDef, MAX_TTL,
+    CollectionLiteral, ColumnDef, ColumnKind, ColumnWrite, Mutation, Op, ReadRow, Slice, Table,
+    TableDef, MAX_TTL,
 };
 
 /// Whether a CAS applied, and the failing row's columns and values.
@@ -126,16 +126,20 @@ pub(crate) fn product(lists: &[Vec<Bytes>]) -> Vec<Vec<Bytes>> {
     out
 }
 
-/// The primary key targets of an UPDATE/DELETE WHERE clause:
-/// (partition keys, clustering prefixes, optional slice on the next
-/// clustering column).
-#[allow(clippy::type_complexity)]
+/// The primary key targets of an UPDATE/DELETE WHERE clause: (partition
+/// keys, clustering prefixes).
+///
+/// As Cassandra 2.0's `ModificationStatement.processWhereClause`, each
+/// relation, in the order written, must name a PRIMARY KEY column and be an
+/// `=`, or an `IN` on a partition key column: a slice (`c > 5`) or an `IN`
+/// on a clustering column is rejected with "Invalid operator > for PRIMARY
+/// KEY part c". 2.0 has no range deletions.
 fn where_keys(
     def: &TableDef,
     rels: &[Relation],
     env: &Env,
-) -> ExecResult<(Vec<Bytes>, Vec<Vec<Bytes>>, Vec<(Operator, Bytes)>)> {
-    let mut pk_lists = Vec::new();
+) -> ExecResult<(Vec<Bytes>, Vec<Vec<Bytes>>)> {
+    let mut seen: Vec<&str> = Vec::new();
     for r in rels {
         let name =
             match r {
@@ -152,63 +156,52 @@ fn where_keys(
                 "Non PRIMARY KEY {name} found in where clause"
             )));
         }
-    }
-    fn find<'r>(rels: &'r [Relation], name: &str) -> Vec<&'r Relation> {
-        rels.iter()
-            .filter(|r| match r {
-                Relation::Simple { column, .. } | Relation::In { column, .. } => column == name,
-                _ => false,
-            })
-            .collect()
-    }
-    for col in def.partition_key_columns() {
-        let r = find(rels, &col.name)
-            .into_iter()
-            .next()
-            .ok_or_else(|| invalid(format!("Missing mandatory PRIMARY KEY part {}", col.name)))?;
-        if matches!(r, Relation::Simple { op, .. } if *op != Operator::Eq) {
+        let allowed = match r {
+            Relation::Simple { op, .. } => *op == Operator::Eq,
+            _ => matches!(col.kind, ColumnKind::PartitionKey(_)),
+        };
+        if !allowed {
             return Err(invalid(format!(
-                "Invalid operator {} for PRIMARY KEY part {}",
-                op_of(r),
-                col.name
+                "Invalid operator {} for PRIMARY KEY part {name}",
+                op_of(r)
             )));
         }
+        if seen.contains(&name.as_str()) {
+            return Err(invalid(format!(
+                "Multiple definitions found for PRIMARY KEY part {name}"
+            )));
+        }
+        seen.push(name);
+    }
+    fn find<'r>(rels: &'r [Relation], name: &str) -> Option<&'r Relation> {
+        rels.iter().find(|r| match r {
+            Relation::Simple { column, .. } | Relation::In { column, .. } => column == name,
+            _ => false,
+        })
+    }
+    let mut pk_lists = Vec::new();
+    for col in def.partition_key_columns() {
+        let r = find(rels, &col.name)
+            .ok_or_else(|| invalid(format!("Missing mandatory PRIMARY KEY part {}", col.name)))?;
         pk_lists.push(relation_values(r, col, env)?);
     }
     let mut ck_lists = Vec::new();
-    let mut slice = Vec::new();
     let mut stop: Option<&str> = None;
     for col in def.clustering_columns() {
-        let rs: Vec<&Relation> = find(rels, &col.name);
-        if rs.is_empty() {
+        let Some(r) = find(rels, &col.name) else {
             stop.get_or_insert(col.name.as_str());
             continue;
-        }
+        };
         if let Some(prev) = stop {
             return Err(invalid(format!("PRIMARY KEY column \"{}\" cannot be restricted (preceding column \"{prev}\" is either not restricted or by a non-EQ relation)", col.name)));
         }
-        let eq = rs
-            .iter()
-            .find(|r| !matches!(r, Relation::Simple { op, .. } if *op != Operator::Eq));
-        match eq {
-            Some(r) => ck_lists.push(relation_values(r, col, env)?),
-            None => {
-                for r in rs {
-                    if let Relation::Simple { op, value, .. } = r {
-                        let v = term_value(value, &col.ty, &col.name, env)?
-                            .ok_or_else(|| invalid("Invalid null value in where clause"))?;
-                        slice.push((*op, v));
-                    }
-                }
-                stop = Some(col.name.as_str());
-            }
-        }
+        ck_lists.push(relation_values(r, col, env)?);
     }
     let pks = product(&pk_lists)
         .iter()
         .map(|c| pk_bytes(def, c))
         .collect::<ExecResult<Vec<_>>>()?;
-    Ok((pks, product(&ck_lists), slice))
+    Ok((pks, product(&ck_lists)))
 }
 
 fn op_of(r: &Relation) -> String {
@@ -596,10 +589,7 @@ impl Executor {
             Statement::Update(u) => {
                 let (ks, table, def) = self.table(call, &u.table)?;
                 let (ts, ttl) = using_values(&u.using, call, &env)?;
-                let (pks, cks, slice) = where_keys(&def, &u.where_clause, &env)?;
-                if !slice.is_empty() {
-                    return Err(invalid("Invalid operator for PRIMARY KEY part in UPDATE"));
-                }
+                let (pks, cks) = where_keys(&def, &u.where_clause, &env)?;
                 let mut writes = Vec::new();
                 for a in &u.assignments {
                     writes.push(assignment_write(&def, a, &env)?);
@@ -657,24 +647,11 @@ impl Executor {
             Statement::Delete(d) => {
                 let (ks, table, def) = self.table(call, &d.table)?;
                 let (ts, _) = using_values(&d.using, call, &env)?;
-                let (pks, cks, slice) = where_keys(&def, &d.where_clause, &env)?;
+                let (pks, cks) = where_keys(&def, &d.where_clause, &env)?;
                 let mut mutations = Vec::new();
                 for pk in &pks {
                     let mut ops = Vec::new();
-                    if !slice.is_empty() {
-                        // A slice: delete every matching row (a range tombstone approximation).
-                        for ck in &cks {
-                            let rows = self.slice_rows(&table, &def, pk, ck, &slice, call)?;
-                            for r in rows {
-                                if let Some(c) = r.clustering {
-                                    ops.push(Op::DeleteRow {
-                                        clustering: c,
-                                        timestamp: ts,
-                                    });
-                                }
-                            }
-                        }
-                    } else if d.targets.is_empty() {
+                    if d.targets.is_empty() {
                         for ck in &cks {
                             ops.push(if ck.is_empty() {
                                 Op::DeletePartition { timestamp: ts }
@@ -759,53 +736,30 @@ impl Executor {
         }
     }
 
-    fn slice_rows(
-        &self,
-        table: &Table,
-        def: &TableDef,
-        pk: &Bytes,
-        prefix: &[Bytes],
-        slice: &[(Operator, Bytes)],
-        call: &Call,
-    ) -> ExecResult<Vec<ReadRow>> {
-        let col = &def.clustering[prefix.len()];
-        let desc = col.1 == crate::storage::Order::Desc;
-        let mut s = Slice::prefix(prefix.to_vec());
-        if prefix.is_empty() {
-            s = Slice::all();
-        }
-        for (op, v) in slice {
-            let mut p = prefix.to_vec();
-            p.push(v.clone());
-            let (lower, incl) = match op {
-                Operator::Gt => (true, false),
-                Operator::Gte => (true, true),
-                Operator::Lt => (false, false),
-                Operator::Lte => (false, true),
-                _ => continue,
-            };
-            let b = if incl {
-                ClusteringBound::Inclusive(p)
-            } else {
-                ClusteringBound::Exclusive(p)
-            };
-            if lower != desc {
-                s.start = b;
-            } else {
-                s.end = b;
-            }
-        }
-        let cmd = ReadCommand::partition(pk.clone()).with_slice(s);
-        Ok(table.read(&cmd, call.now_secs()).map_err(storage)?.rows)
-    }
-
     /// Executes an INSERT, UPDATE or DELETE.
     pub(crate) fn modification(&self, call: &Call, stmt: &Statement) -> ExecResult<ResultBody> {
         let p = self.plan(call, stmt)?;
-        if p.counter && call.consistency == Consistency::Any {
-            return Err(invalid(
-                "Consistency level ANY is not yet supported for counter columnfamily",
-            ));
+        // 2.0's ModificationStatement.executeWithoutCondition: counters
+        // use validateCounterForWrite, other writes validateForWrite (a
+        // conditional statement is checked by the CAS path instead).
+        let counter = p.counter || p.def.is_counter_table();
+        if p.cond.is_none() {
+            if counter && call.consistency == Consistency::Any {
+                return Err(invalid(format!(
+                    "Consistency level ANY is not yet supported for counter columnfamily {}",
+                    p.def.name
+                )));
+            }
+            if !counter
+                && matches!(
+                    call.consistency,
+                    Consistency::Serial | Consistency::LocalSerial
+                )
+            {
+                return Err(invalid(
+                    "You must use conditional updates for serializable writes",
+                ));
+            }
         }
         for m in &p.mutations {
             self.check_available(
@@ -845,6 +799,31 @@ impl Executor {
             if !matches!(serial, Consistency::Serial | Consistency::LocalSerial) {
                 return Err(invalid("Invalid consistency for conditional update. Must be one of SERIAL or LOCAL_SERIAL"));
             }
+        }
+        // 2.0's ConsistencyLevel.validateForCasCommit, on the commit level.
+        match call.consistency {
+            Consistency::Serial | Consistency::LocalSerial => {
+                return Err(invalid(format!(
+                    "{} is not supported as conditional update commit consistency. Use ANY if you mean \"make sure it is accepted but I don't care how many replicas commit it for non-SERIAL reads\"",
+                    call.consistency.name()
+                )));
+            }
+            Consistency::EachQuorum => {
+                let replication = self
+                    .ctx()
+                    .catalog()
+                    .keyspace(&first.def.keyspace)
+                    .map(|k| k.replication);
+                if let Some(r) = replication {
+                    if !matches!(r, crate::storage::Replication::NetworkTopology { .. }) {
+                        return Err(invalid(format!(
+                            "consistency level EACH_QUORUM not compatible with replication strategy ({})",
+                            r.class_name()
+                        )));
+                    }
+                }
+            }
+            _ => {}
         }
         let def = first.def.clone();
         let layout = call.conn.version.collection_size_width();

@@ -449,7 +449,9 @@ impl Executor {
         let mut out = HandlerResponse::new(response);
         if let Some(tracer) = tracer {
             tracer.event("Request complete");
-            let session_id = Uuid::new_v4();
+            // Cassandra 2.0's Tracing.newSession takes UUIDGen.getTimeUUID():
+            // a version 1 uuid of the time the request started.
+            let session_id = Uuid::from_bytes(values::new_timeuuid(started));
             let events = tracer
                 .events
                 .into_inner()

@@ -15,7 +15,7 @@ use super::{Call, Executor};
 use crate::cql::{
     MultiInValues, Operator, Relation, Select, Selection, SelectorExpr, Term, TupleValue,
 };
-use crate::storage::types::compare_values;
+use crate::storage::types::{compare_values, compare_with_order};
 use crate::storage::{
     ColumnKind, Order, PartitionSelector, ReadCommand, ReadRow, ResumePoint, Slice, TableDef,
 };
@@ -328,6 +328,15 @@ struct Plan {
     /// Whether rows without clustering (static-only) are dropped.
     needs_clustering: bool,
     tokens: Vec<i64>,
+    /// Whether a partition key column is restricted by `IN` (2.0's
+    /// `keyIsInRelation`).
+    key_in: bool,
+    /// Whether every clustering column is restricted by `=` or `IN`, so
+    /// that 2.0 reads each partition with a names filter (one CQL row).
+    names_query: bool,
+    /// Whether a clustering slice has an exclusive bound (2.0 then reads
+    /// one more row than the limit).
+    exclusive_slice: bool,
 }
 
 fn token_value(t: &Term, def: &TableDef, env: &Env) -> ExecResult<i64> {
@@ -403,6 +412,8 @@ fn plan(def: &TableDef, s: &Select, env: &Env) -> ExecResult<Plan> {
     let mut ck_slice: Vec<bool> = vec![false; nck];
     let mut needs_filtering = false;
     let mut used_index = false;
+    let mut key_in = false;
+    let mut exclusive_slice = false;
     for r in &s.where_clause {
         match r {
             Relation::Simple { column, .. } | Relation::In { column, .. } => {
@@ -421,6 +432,7 @@ fn plan(def: &TableDef, s: &Select, env: &Env) -> ExecResult<Plan> {
                         if op.is_some_and(|o| o != Operator::Eq) {
                             return Err(invalid("Only EQ and IN relation are supported on the partition key (unless you use the token() function)"));
                         }
+                        key_in |= op.is_none();
                         pk_lists[p] = Some(relation_values(r, col, env)?);
                     }
                     ColumnKind::Clustering(p) => match op {
@@ -447,6 +459,7 @@ fn plan(def: &TableDef, s: &Select, env: &Env) -> ExecResult<Plan> {
                             let v = term_value(value, &col.ty, column, env)?
                                 .ok_or_else(|| invalid("Invalid null value in where clause"))?;
                             ck_slice[p] = true;
+                            exclusive_slice |= matches!(o, Operator::Gt | Operator::Lt);
                             post.push(PostFilter::Tuple {
                                 first: p,
                                 op: o,
@@ -515,6 +528,7 @@ fn plan(def: &TableDef, s: &Select, env: &Env) -> ExecResult<Plan> {
             }
             Relation::MultiColumn { columns, op, value } => {
                 let first = multi_first(def, columns)?;
+                exclusive_slice |= matches!(op, Operator::Gt | Operator::Lt);
                 let vals = tuple_values(value, def, first, columns.len(), env)?;
                 for j in 0..columns.len() {
                     if *op == Operator::Eq {
@@ -703,12 +717,90 @@ fn plan(def: &TableDef, s: &Select, env: &Env) -> ExecResult<Plan> {
         .reversed(reversed);
     cmd.filters = filters;
     cmd.collection_layout = env.layout;
+    let names_query = ck_eq.iter().all(Option::is_some) && !ck_slice.iter().any(|b| *b);
     Ok(Plan {
         cmd,
         post,
         needs_clustering: clustering_restricted,
         tokens,
+        key_in,
+        names_query,
+        exclusive_slice,
     })
+}
+
+/// Cassandra 2.0's `SelectStatement.orderResults` for ORDER BY over an IN
+/// on the partition key: a stable sort of all rows on the ORDER BY columns
+/// in the table's clustering order, then the whole result reversed if the
+/// query reads in reverse. Rows start as 2.0 has them: partitions in the
+/// IN order, each in clustering order.
+fn order_results(def: &TableDef, s: &Select, plan: &Plan, rows: &mut [ReadRow]) {
+    let key_pos: std::collections::HashMap<&Bytes, usize> = match &plan.cmd.partitions {
+        PartitionSelector::Keys(keys) => {
+            let mut m = std::collections::HashMap::new();
+            for (i, k) in keys.iter().enumerate() {
+                m.entry(k).or_insert(i);
+            }
+            m
+        }
+        _ => std::collections::HashMap::new(),
+    };
+    let positions: Vec<usize> = s
+        .order_by
+        .iter()
+        .filter_map(|o| match def.column(&o.column).map(|c| c.kind) {
+            Some(ColumnKind::Clustering(p)) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let ck_cols = def.clustering_columns();
+    let cmp_at = |p: usize, a: &ReadRow, b: &ReadRow| -> Ordering {
+        let (Some((_, order)), Some(col)) = (def.clustering.get(p), ck_cols.get(p)) else {
+            return Ordering::Equal;
+        };
+        let get = |r: &ReadRow| r.clustering.as_ref().and_then(|c| c.get(p).cloned());
+        match (get(a), get(b)) {
+            (Some(x), Some(y)) => compare_with_order(&col.ty, *order, &x, &y),
+            (x, y) => x.is_some().cmp(&y.is_some()),
+        }
+    };
+    let key_of = |r: &ReadRow| key_pos.get(&r.partition_key).copied().unwrap_or(usize::MAX);
+    rows.sort_by(|a, b| {
+        for &p in &positions {
+            let c = cmp_at(p, a, b);
+            if c != Ordering::Equal {
+                return c;
+            }
+        }
+        key_of(a).cmp(&key_of(b)).then_with(|| {
+            (0..def.clustering.len())
+                .map(|p| cmp_at(p, a, b))
+                .find(|c| *c != Ordering::Equal)
+                .unwrap_or(Ordering::Equal)
+        })
+    });
+    if plan.cmd.reversed {
+        rows.reverse();
+    }
+}
+
+/// Cassandra 2.0's `QueryPagers.mayNeedPaging` for a query on a list of
+/// partitions: the rows it may read (one per partition for a names query,
+/// else the limit, plus one with an exclusive slice bound; 2.0's default
+/// limit is `Integer.MAX_VALUE`) exceed the page size.
+fn may_need_paging(plan: &Plan, limit: Option<usize>, page_size: usize) -> bool {
+    let PartitionSelector::Keys(keys) = &plan.cmd.partitions else {
+        return true;
+    };
+    let per_key: u64 = if plan.names_query {
+        1
+    } else {
+        match limit {
+            Some(l) => l as u64 + u64::from(plan.exclusive_slice),
+            None => i32::MAX as u64,
+        }
+    };
+    (keys.len() as u64).saturating_mul(per_key) > page_size as u64
 }
 
 fn needs_filtering_beyond_index(post: &[PostFilter]) -> bool {
@@ -803,8 +895,17 @@ impl Executor {
     /// Executes a SELECT.
     pub(crate) fn select(&self, call: &Call, s: &Select) -> ExecResult<ResultBody> {
         let (ks, table, def) = self.table(call, &s.table)?;
-        if call.consistency == Consistency::Any {
-            return Err(invalid("ANY ConsistencyLevel is only supported for writes"));
+        // 2.0's ConsistencyLevel.validateForRead.
+        match call.consistency {
+            Consistency::Any => {
+                return Err(invalid("ANY ConsistencyLevel is only supported for writes"))
+            }
+            Consistency::EachQuorum => {
+                return Err(invalid(
+                    "EACH_QUORUM ConsistencyLevel is only supported for writes",
+                ))
+            }
+            _ => {}
         }
         let env = call.env();
         let (specs, sels) = selection(&def, s)?;
@@ -829,6 +930,14 @@ impl Executor {
         } else {
             call.page_size.map(|p| p as usize)
         };
+        if let Some(page) = page_size {
+            // 2.0's SelectStatement.execute: a query that may need paging
+            // cannot also be sorted after the read (ORDER BY over an IN on
+            // the partition key; CASSANDRA-6722).
+            if plan.key_in && !s.order_by.is_empty() && may_need_paging(&plan, limit, page) {
+                return Err(invalid("Cannot page queries with both ORDER BY and a IN restriction on the partition key; you must either remove the ORDER BY or the IN and sort client side, or disable paging for this query"));
+            }
+        }
         let mut remaining = limit;
         if let (Some(state), Some(_)) = (&call.paging_state, page_size) {
             let (rp, rem) = decode_state(state).ok_or_else(|| invalid("Invalid paging state"))?;
@@ -851,6 +960,9 @@ impl Executor {
             }
         }
         call.trace(format!("Read {} live and 0 tombstoned cells", rows.len()));
+        if plan.key_in && !s.order_by.is_empty() {
+            order_results(&def, s, &plan, &mut rows);
+        }
         if count {
             let n = limit.map_or(rows.len(), |l| rows.len().min(l)) as i64;
             let mut b = RowsBuilder::new(RowsMetadata::new(specs));

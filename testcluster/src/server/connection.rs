@@ -513,7 +513,10 @@ impl Connection {
             }
         }
         match (self.phase, request) {
-            (_, Request::Options) => {
+            // Cassandra 2.0's ServerConnection.validateNewMessage: while
+            // authenticating only CREDENTIALS / AUTH_RESPONSE are accepted,
+            // OPTIONS included.
+            (Phase::Uninitialized | Phase::Ready, Request::Options) => {
                 let supported = self.supported();
                 self.send(stream, Response::Supported(supported)).await
             }

@@ -386,20 +386,28 @@ impl Catalog {
                 def.columns[idx].ty = ty;
             }
             AlterTable::Rename(pairs) => {
+                // Cassandra 2.0's CFMetaData.renameColumn, check by check
+                // (its messages say "in keyspace" but name the table).
+                let table_name = def.name.clone();
                 for (from, to) in pairs {
                     let Some(idx) = def.column_index(&from) else {
                         return Err(StorageError::invalid(format!(
-                            "Cannot rename unknown column {from} in keyspace {keyspace}"
+                            "Cannot rename unknown column {from} in keyspace {table_name}"
                         )));
                     };
                     if def.column(&to).is_some() {
                         return Err(StorageError::invalid(format!(
-                            "Cannot rename column {from} to {to} in keyspace {keyspace}; another column of that name already exist"
+                            "Cannot rename column {from} to {to} in keyspace {table_name}; another column of that name already exist"
                         )));
                     }
                     if !def.columns[idx].is_primary_key() {
                         return Err(StorageError::invalid(format!(
                             "Cannot rename non PRIMARY KEY part {from}"
+                        )));
+                    }
+                    if def.indexes.values().any(|c| *c == from) {
+                        return Err(StorageError::invalid(format!(
+                            "Cannot rename column {from} because it is secondary indexed"
                         )));
                     }
                     def.columns[idx].name = to.clone();
@@ -411,11 +419,6 @@ impl Catalog {
                     for (k, _) in &mut def.clustering {
                         if *k == from {
                             *k = to.clone();
-                        }
-                    }
-                    for c in def.indexes.values_mut() {
-                        if *c == from {
-                            *c = to.clone();
                         }
                     }
                 }
@@ -448,13 +451,24 @@ impl Catalog {
         let ks = state.keyspace(keyspace)?;
         let t = ks.table(table)?;
         let mut def = (*t.def()).clone();
-        let col = def.column(column).ok_or_else(|| {
-            StorageError::invalid(format!("No column definition found for column {column}"))
-        })?;
+        // The order of Cassandra 2.0's CreateIndexStatement.validate.
         if def.is_counter_table() {
             return Err(StorageError::invalid(
                 "Secondary indexes are not supported on counter tables",
             ));
+        }
+        let col = def.column(column).ok_or_else(|| {
+            StorageError::invalid(format!("No column definition found for column {column}"))
+        })?;
+        let name = index_name
+            .map(str::to_owned)
+            .unwrap_or_else(|| def.default_index_name(column));
+        if def.indexes.values().any(|c| c == column) {
+            return if if_not_exists {
+                Ok(None)
+            } else {
+                Err(StorageError::IndexAlreadyExists { index: name })
+            };
         }
         if col.ty.is_collection() {
             return Err(StorageError::invalid(
@@ -466,28 +480,17 @@ impl Catalog {
                 "Cannot add secondary index to already primarily indexed column {column}"
             )));
         }
-        let name = index_name
-            .map(str::to_owned)
-            .unwrap_or_else(|| def.default_index_name(column));
-        if def.indexes.values().any(|c| c == column) {
-            return if if_not_exists {
-                Ok(None)
-            } else {
-                Err(StorageError::IndexAlreadyExists { index: name })
-            };
-        }
         let taken = ks
             .tables
             .values()
             .any(|t| t.def().indexes.contains_key(&name));
         if taken {
-            return if if_not_exists {
-                Ok(None)
-            } else {
-                Err(StorageError::invalid(format!(
-                    "Duplicate index name {name}"
-                )))
-            };
+            // 2.0 finds this in CFMetaData.validate, during the schema
+            // migration, after IF NOT EXISTS was looked at (that only
+            // covers an already indexed column): a ConfigurationException.
+            return Err(StorageError::Configuration(format!(
+                "Duplicate index name {name}"
+            )));
         }
         def.indexes.insert(name.clone(), column.to_owned());
         t.set_def(def);

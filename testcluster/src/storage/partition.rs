@@ -728,14 +728,12 @@ fn write_collection(
                 put(data, list_path(id), Cell::live(v.clone(), ts, ttl, now));
             }
         }
+        // Cassandra 2.0's `Lists.SetterByIndex` and `DiscarderByIndex` treat
+        // a null or empty list like any other: "List index 0 out of bound,
+        // list has size 0" (the "list which is null" texts are 3.0's).
         ColumnWrite::SetIndex { index, value } if is_list => {
             check_value(col, &elem_ty, value)?;
             let live = live(data);
-            if live.is_empty() {
-                return Err(StorageError::invalid(
-                    "Attempted to set an element on a list which is null",
-                ));
-            }
             let Some(&i) = usize::try_from(*index).ok().and_then(|i| live.get(i)) else {
                 return Err(StorageError::invalid(format!(
                     "List index {index} out of bound, list has size {}",
@@ -747,11 +745,6 @@ fn write_collection(
         }
         ColumnWrite::DeleteIndex(index) if is_list => {
             let live = live(data);
-            if live.is_empty() {
-                return Err(StorageError::invalid(
-                    "Attempted to delete an element from a list which is null",
-                ));
-            }
             let Some(&i) = usize::try_from(*index).ok().and_then(|i| live.get(i)) else {
                 return Err(StorageError::invalid(format!(
                     "List index {index} out of bound, list has size {}",
