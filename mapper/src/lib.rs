@@ -1,7 +1,29 @@
-//! The cqlengine object mapper.
+//! cqlengine, the object mapper for Apache Cassandra, in Rust, on
+//! [`cql_driver`].
 //!
-//! Not written yet: this crate is a placeholder in the workspace so that its
-//! layout is fixed.
+//! A model is a struct with `#[derive(Model)]`; the derive describes its
+//! table ([`ModelSchema`]), reads and writes its rows, validates its fields
+//! and makes a module of typed [`Column`]s for query expressions. The mapper
+//! owns no connection: pooling, failover, discovery, policies and auth are
+//! the driver's.
 
+pub mod column;
+pub mod error;
+pub mod model;
+pub mod schema;
+
+pub use column::{token, Assignment, Column, Filter, Op, TimeUuidBound};
 pub use cql_driver as driver;
-pub use cqlengine_derive as derive;
+// The derive macro is re-exported once written: pub use cqlengine_derive::Model;
+pub use error::{MapperError, Result, ValidationError};
+pub use model::{validate_field, CqlColumn, Model, MAX_COLLECTION_LEN};
+pub use schema::{ClusteringOrder, ColumnDef, ColumnRole, ModelSchema};
+
+/// What the derive's generated code uses; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use cql_driver::{FromRow, Row, RowError};
+    pub use cql_protocol::value::{to_raw_value, ValueError};
+    pub use cql_protocol::{ColumnType, ProtocolVersion, RawValue};
+    pub use std::sync::OnceLock;
+}

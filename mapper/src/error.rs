@@ -1,0 +1,99 @@
+//! The mapper's errors. Driver errors are kept whole inside
+//! [`MapperError::Driver`], with every detail the driver gives.
+
+use cql_driver::{QueryError, Row, RowError};
+
+/// A value failed validation before anything was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{model}.{field}: {message}")]
+pub struct ValidationError {
+    /// The model.
+    pub model: &'static str,
+    /// The field (the Rust name).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Why a mapper operation failed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum MapperError {
+    /// The driver failed; the error keeps the server's code and fields.
+    #[error(transparent)]
+    Driver(#[from] QueryError),
+    /// A row could not be read into the model.
+    #[error("could not read a {model} row: {source}")]
+    Row {
+        /// The model.
+        model: &'static str,
+        /// Why.
+        #[source]
+        source: RowError,
+    },
+    /// A value is invalid (required, length, collection size).
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// `get` found no row.
+    #[error("{model}.DoesNotExist: no row matches the query")]
+    DoesNotExist {
+        /// The model.
+        model: &'static str,
+    },
+    /// `get` found more than one row.
+    #[error("{model}.MultipleObjectsReturned: {count} rows match the query")]
+    MultipleObjectsReturned {
+        /// The model.
+        model: &'static str,
+        /// How many rows were found (at least 2).
+        count: usize,
+    },
+    /// A lightweight transaction's condition was not met; `existing` is the
+    /// current row as the server returned it (columns `[applied]` and the
+    /// conditions' columns), when it sent one.
+    #[error("the conditional update was not applied")]
+    NotApplied {
+        /// The server's row.
+        existing: Option<Box<Row>>,
+    },
+    /// The query would be refused by the server (no partition key, no
+    /// index, no ALLOW FILTERING...), so it was not sent.
+    #[error("invalid query on {model}: {message}")]
+    InvalidQuery {
+        /// The model or table.
+        model: String,
+        /// Why.
+        message: String,
+    },
+    /// The model's definition breaks a rule the derive could not check.
+    #[error("invalid model definition of {model}: {message}")]
+    ModelDefinition {
+        /// The model.
+        model: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// No keyspace was given to the model, the query or the connection.
+    #[error("no keyspace for {model}: set one on the model, the query or the connection")]
+    UndefinedKeyspace {
+        /// The model or table.
+        model: String,
+    },
+    /// The named connection is not registered.
+    #[error("no connection named {name:?} is registered")]
+    NoConnection {
+        /// The name.
+        name: String,
+    },
+    /// Schema management refused to go on (a primary key mismatch).
+    #[error("cannot sync {table}: {message}")]
+    Schema {
+        /// The table.
+        table: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The mapper's result type.
+pub type Result<T, E = MapperError> = std::result::Result<T, E>;
