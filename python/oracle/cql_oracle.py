@@ -22,13 +22,16 @@ Ops
     driver's ``Message.send_body(f, version)``. Per ``type`` (a consistency
     is a ``ConsistencyLevel`` name such as ``"ONE"``, ``"LOCAL_QUORUM"``):
 
-    STARTUP ``{"options": {str: str, ...}}`` (order kept)
+    STARTUP ``{"options": {str: str, ...} | [[str, str], ...]}`` (order
+    kept; the list-of-pairs form is for clients whose JSON objects are
+    sorted, and may not repeat a key)
         -> ``StartupMessage(cqlversion=options["CQL_VERSION"], options)``.
         The driver always writes CQL_VERSION (it assigns it into a copy of
         ``options``, so its position is where the JSON put it); a STARTUP
         without CQL_VERSION is unsupported.
     OPTIONS ``{}`` -> ``OptionsMessage()``.
-    CREDENTIALS ``{"credentials": {str: str, ...}}`` (v1 only; order kept)
+    CREDENTIALS ``{"credentials": {str: str, ...} | [[str, str], ...]}``
+    (v1 only; order kept; pairs as for STARTUP)
         -> ``CredentialsMessage(creds)``; the driver refuses it on v2.
     AUTH_RESPONSE ``{"token": hex | null}`` (v2 only)
         -> ``AuthResponseMessage(response=bytes)``. The driver cannot send a
@@ -67,6 +70,26 @@ Ops
         -> ``BatchMessage(BatchType.X, [(prepared, query_or_id, values)],
         consistency_level)``; ``values`` default to ``[]``. The driver's
         Session refuses BATCH on v1: unsupported.
+
+``{"op": "encode_frame", "version": 1|2, "stream": int, "message": {...},
+"tracing"?: bool, "compression"?: "lz4"|"snappy"}``
+    -> ``{"ok": true, "opcode": int, "frame": hex}`` (plus ``driver_quirk``
+    as for ``encode_request``): the whole frame, header and body, written by
+    ``ProtocolHandler.encode_message(msg, stream, version, compressor,
+    allow_beta_protocol_version=False)``, ``message`` as for
+    ``encode_request``, ``msg.tracing`` from ``tracing`` (flag 0x02) and
+    ``compressor`` the driver's for ``compression`` (absent: none). The
+    driver compresses every non-empty body it is given a compressor for
+    (it tests ``len(body) > 0``): an empty body (OPTIONS) stays
+    uncompressed, without the 0x01 flag. Its connection installs the
+    compressor only after STARTUP, so a STARTUP frame should be asked for
+    without ``compression``. ``stream`` must fit the header's signed byte
+    (-128..127).
+
+``{"op": "plain_text_auth", "username": str, "password": str}``
+    -> ``{"ok": true, "token": hex}``: the initial SASL response of the
+    driver's ``PlainTextAuthenticator`` (the AUTH_RESPONSE token a v2
+    client sends for Cassandra's PasswordAuthenticator).
 
 ``{"op": "decode_response", "version": 1|2, "opcode": int, "flags": int,
 "body": hex, "result_metadata"?: [column], "compression"?: "lz4"|"snappy"}``
@@ -153,6 +176,7 @@ from cassandra import connection as _connection
 from cassandra import cqltypes
 from cassandra import murmur3 as _murmur3_mod
 from cassandra import protocol as P
+from cassandra.auth import PlainTextAuthenticator
 from cassandra.query import BatchType
 
 MAX_SAFE_INT = 2**53
@@ -216,8 +240,20 @@ def want_bool(v, what):
 
 
 def want_str_map(v, what):
+    """A string map from a JSON object or an ordered list of [key, value]
+    pairs (for clients that cannot keep an object's key order)."""
+    if isinstance(v, list):
+        out = {}
+        for i, pair in enumerate(v):
+            if not (isinstance(pair, list) and len(pair) == 2):
+                raise OracleError("%s[%d] must be a [key, value] pair" % (what, i))
+            k = want_str(pair[0], "%s[%d] key" % (what, i))
+            if k in out:
+                raise OracleError("%s repeats key %r" % (what, k))
+            out[k] = want_str(pair[1], "%s[%r]" % (what, k))
+        return out
     if not isinstance(v, dict):
-        raise OracleError("%s must be an object of strings" % what)
+        raise OracleError("%s must be an object of strings or a list of pairs" % what)
     for k, x in v.items():
         want_str(x, "%s[%r]" % (what, k))
     return dict(v)
@@ -387,6 +423,44 @@ def op_encode_request(req):
     if quirk:
         out["driver_quirk"] = quirk
     return out
+
+
+def op_encode_frame(req):
+    check_fields(
+        req,
+        "encode_frame",
+        required=("op", "version", "stream", "message"),
+        optional=("tracing", "compression"),
+    )
+    version = version_of(req)
+    stream = want_int(req["stream"], "stream")
+    if not -128 <= stream <= 127:
+        raise OracleError("stream %d does not fit a v1/v2 header" % stream)
+    if not isinstance(req["message"], dict):
+        raise OracleError("message must be a JSON object")
+    msg, quirk = build_request(req["message"], version)
+    msg.tracing = want_bool(req.get("tracing", False), "tracing")
+    compressor = None
+    if req.get("compression") is not None:
+        compressor = compression_pair(req["compression"])[0]
+    try:
+        frame = P.ProtocolHandler.encode_message(msg, stream, version, compressor, False)
+    except UnsupportedOperation as e:
+        raise unsupported(str(e))
+    out = {"ok": True, "opcode": msg.opcode, "frame": to_hex(frame)}
+    if quirk:
+        out["driver_quirk"] = quirk
+    return out
+
+
+def op_plain_text_auth(req):
+    check_fields(req, "plain_text_auth", required=("op", "username", "password"))
+    auth = PlainTextAuthenticator(
+        want_str(req["username"], "username"), want_str(req["password"], "password")
+    )
+    # What the connection sets from the AUTHENTICATE message.
+    auth.server_authenticator_class = "org.apache.cassandra.auth.PasswordAuthenticator"
+    return {"ok": True, "token": to_hex(auth.initial_response())}
 
 
 # --------------------------------------------------------------------------
@@ -682,6 +756,10 @@ def handle(req):
     op = req.get("op")
     if op == "encode_request":
         return op_encode_request(req)
+    if op == "encode_frame":
+        return op_encode_frame(req)
+    if op == "plain_text_auth":
+        return op_plain_text_auth(req)
     if op == "decode_response":
         return op_decode_response(req)
     if op == "compress":

@@ -349,3 +349,61 @@ def test_lz4_frame_layout(oracle):
 def test_murmur3_vectors(oracle, key, token):
     r = oracle({"op": "murmur3", "key": key})
     assert r["ok"] and r["token"] == token
+
+
+# ---- whole frames (v2 spec §2) and the SASL PLAIN token
+
+
+def test_encode_frame_header_and_body(oracle):
+    r = oracle({"op": "encode_frame", "version": 2, "stream": 5, "message": {"type": "OPTIONS"}})
+    assert r["ok"] and r["opcode"] == 0x05
+    # <version><flags><stream><opcode><length>
+    assert bytes.fromhex(r["frame"]) == b"\x02\x00\x05\x05" + int_(0)
+    r = oracle(
+        {
+            "op": "encode_frame",
+            "version": 1,
+            "stream": 127,
+            "tracing": True,
+            "message": {"type": "PREPARE", "query": "SELECT ?"},
+        }
+    )
+    body = long_string("SELECT ?")
+    assert bytes.fromhex(r["frame"]) == b"\x01\x02\x7f\x09" + int_(len(body)) + body
+    # The v1 QUERY quirk shows in the whole frame too.
+    r = oracle({"op": "encode_frame", "version": 1, "stream": 0, "message": {"type": "QUERY", "query": "q", "consistency": "ONE"}})
+    body = long_string("q") + short(ONE) + b"\x00"
+    assert "driver_quirk" in r and bytes.fromhex(r["frame"]) == b"\x01\x00\x00\x07" + int_(len(body)) + body
+    for bad in (128, -129):
+        r = oracle({"op": "encode_frame", "version": 2, "stream": bad, "message": {"type": "OPTIONS"}})
+        assert r["ok"] is False, r
+
+
+def test_encode_frame_compression(oracle):
+    msg = {"type": "PREPARE", "query": "SELECT * FROM t WHERE k = ?" * 10}
+    r = oracle({"op": "encode_frame", "version": 2, "stream": 1, "compression": "lz4", "message": msg})
+    frame = bytes.fromhex(r["frame"])
+    assert frame[:4] == b"\x02\x01\x01\x09" and struct.unpack(">I", frame[4:8])[0] == len(frame) - 8
+    back = oracle({"op": "decompress", "algorithm": "lz4", "data": frame[8:].hex()})
+    assert bytes.fromhex(back["data"]) == long_string(msg["query"])
+    # An empty body is not compressed, and has no compression flag.
+    for algorithm in ("lz4", "snappy"):
+        r = oracle({"op": "encode_frame", "version": 2, "stream": 3, "compression": algorithm, "message": {"type": "OPTIONS"}})
+        assert bytes.fromhex(r["frame"]) == b"\x02\x00\x03\x05" + int_(0)
+
+
+def test_string_maps_as_ordered_pairs(oracle):
+    _, body = encode(
+        oracle, 2, {"type": "STARTUP", "options": [["CQL_VERSION", "3.0.0"], ["COMPRESSION", "lz4"]]}
+    )
+    assert body == short(2) + string("CQL_VERSION") + string("3.0.0") + string("COMPRESSION") + string("lz4")
+    _, body = encode(oracle, 1, {"type": "CREDENTIALS", "credentials": [["username", "u"], ["password", "p"]]})
+    assert body == short(2) + string("username") + string("u") + string("password") + string("p")
+    for bad in ([["a", "1"], ["a", "2"]], [["a"]], [["a", 1]]):
+        r = oracle({"op": "encode_request", "version": 1, "message": {"type": "CREDENTIALS", "credentials": bad}})
+        assert r["ok"] is False, r
+
+
+def test_plain_text_auth_token(oracle):
+    r = oracle({"op": "plain_text_auth", "username": "app", "password": "s3cret"})
+    assert r["ok"] and bytes.fromhex(r["token"]) == b"\x00app\x00s3cret"

@@ -10,7 +10,10 @@
 //! ```
 //!
 //! (`tests/support/` is a directory, so Cargo does not build it as a test
-//! crate of its own). Then:
+//! crate of its own). The driver's wire check (`driver/tests/wire_check.rs`)
+//! includes it the same way, with `#[path =
+//! "../../protocol/tests/support/oracle.rs"]`; [`workspace_root`] is the
+//! parent of either crate. Then:
 //!
 //! ```ignore
 //! let mut py = oracle::Oracle::spawn();
