@@ -22,6 +22,9 @@ pub enum MapperError {
     /// The driver failed; the error keeps the server's code and fields.
     #[error(transparent)]
     Driver(#[from] QueryError),
+    /// The driver could not connect.
+    #[error(transparent)]
+    Connect(#[from] cql_driver::NewSessionError),
     /// A row could not be read into the model.
     #[error("could not read a {model} row: {source}")]
     Row {

@@ -27,3 +27,30 @@ pub mod __private {
     pub use cql_protocol::{ColumnType, ProtocolVersion, RawValue};
     pub use std::sync::OnceLock;
 }
+
+pub mod connection;
+
+pub use cql_driver::Consistency;
+
+/// Consistency ANY (writes only).
+pub const ANY: Consistency = Consistency::Any;
+/// Consistency ONE.
+pub const ONE: Consistency = Consistency::One;
+/// Consistency TWO.
+pub const TWO: Consistency = Consistency::Two;
+/// Consistency THREE.
+pub const THREE: Consistency = Consistency::Three;
+/// Consistency QUORUM.
+pub const QUORUM: Consistency = Consistency::Quorum;
+/// Consistency ALL.
+pub const ALL: Consistency = Consistency::All;
+/// Consistency LOCAL_QUORUM.
+pub const LOCAL_QUORUM: Consistency = Consistency::LocalQuorum;
+/// Consistency EACH_QUORUM.
+pub const EACH_QUORUM: Consistency = Consistency::EachQuorum;
+/// Consistency LOCAL_ONE.
+pub const LOCAL_ONE: Consistency = Consistency::LocalOne;
+/// Serial consistency SERIAL.
+pub const SERIAL: Consistency = Consistency::Serial;
+/// Serial consistency LOCAL_SERIAL.
+pub const LOCAL_SERIAL: Consistency = Consistency::LocalSerial;
