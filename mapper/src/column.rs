@@ -91,7 +91,13 @@ pub struct Filter<M> {
 
 impl<M> fmt::Debug for Filter<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Filter({:?} {} {})", self.target, self.op.cql(), self.rhs)
+        write!(
+            f,
+            "Filter({:?} {} {})",
+            self.target,
+            self.op.cql(),
+            self.rhs
+        )
     }
 }
 
@@ -197,7 +203,12 @@ impl<M: Model, T: CqlColumn + 'static> Column<M, T> {
             .map(|v| Box::new(v.into()) as BoxedValue)
             .collect();
         let markers = vec!["?"; values.len()].join(", ");
-        Filter::new(Target::Column(self.index), Op::In, format!("({markers})"), values)
+        Filter::new(
+            Target::Column(self.index),
+            Op::In,
+            format!("({markers})"),
+            values,
+        )
     }
 
     /// `SET column = value` (a null value deletes the cell, in the same

@@ -64,7 +64,10 @@ fn registry() -> &'static RwLock<Registry> {
 /// # Ok(())
 /// # }
 /// ```
-pub async fn setup(builder: SessionBuilder, default_keyspace: Option<&str>) -> Result<Arc<Connection>> {
+pub async fn setup(
+    builder: SessionBuilder,
+    default_keyspace: Option<&str>,
+) -> Result<Arc<Connection>> {
     register_connection(DEFAULT_CONNECTION, builder, default_keyspace, true).await
 }
 
@@ -77,7 +80,12 @@ pub async fn register_connection(
     make_default: bool,
 ) -> Result<Arc<Connection>> {
     let session = builder.build().await?;
-    Ok(register_session(name, session, default_keyspace, make_default))
+    Ok(register_session(
+        name,
+        session,
+        default_keyspace,
+        make_default,
+    ))
 }
 
 /// Registers an existing driver session as `name`.
@@ -126,9 +134,12 @@ pub fn get_connection(name: Option<&str>) -> Result<Arc<Connection>> {
     let registry = registry().read().unwrap_or_else(|p| p.into_inner());
     let name = match name {
         Some(name) => name.to_string(),
-        None => registry.default.clone().ok_or_else(|| MapperError::NoConnection {
-            name: DEFAULT_CONNECTION.into(),
-        })?,
+        None => registry
+            .default
+            .clone()
+            .ok_or_else(|| MapperError::NoConnection {
+                name: DEFAULT_CONNECTION.into(),
+            })?,
     };
     registry
         .connections

@@ -54,3 +54,14 @@ pub const LOCAL_ONE: Consistency = Consistency::LocalOne;
 pub const SERIAL: Consistency = Consistency::Serial;
 /// Serial consistency LOCAL_SERIAL.
 pub const LOCAL_SERIAL: Consistency = Consistency::LocalSerial;
+pub mod query;
+mod statement;
+
+pub use query::{ModelStream, QuerySet};
+pub mod dml;
+
+pub use dml::{ModelExt, Write};
+pub mod batch;
+
+pub use batch::BatchQuery;
+pub use cql_driver::BatchType;

@@ -68,7 +68,10 @@ impl ColumnDef {
 
     /// Whether it is part of the primary key.
     pub fn is_primary_key(&self) -> bool {
-        matches!(self.role, ColumnRole::PartitionKey | ColumnRole::Clustering(_))
+        matches!(
+            self.role,
+            ColumnRole::PartitionKey | ColumnRole::Clustering(_)
+        )
     }
 
     /// Whether it is a counter.
@@ -105,7 +108,11 @@ impl ModelSchema {
                 message,
             })
         };
-        if !self.columns.iter().any(|c| c.role == ColumnRole::PartitionKey) {
+        if !self
+            .columns
+            .iter()
+            .any(|c| c.role == ColumnRole::PartitionKey)
+        {
             return fail("a model needs at least one partition key column".into());
         }
         let counters = self.columns.iter().filter(|c| c.is_counter()).count();
@@ -120,8 +127,15 @@ impl ModelSchema {
                     c.field
                 ));
             }
-            if let Some(c) = self.columns.iter().find(|c| c.is_counter() && c.is_primary_key()) {
-                return fail(format!("the counter {} cannot be part of the primary key", c.field));
+            if let Some(c) = self
+                .columns
+                .iter()
+                .find(|c| c.is_counter() && c.is_primary_key())
+            {
+                return fail(format!(
+                    "the counter {} cannot be part of the primary key",
+                    c.field
+                ));
             }
         }
         if self.columns.iter().filter(|c| c.discriminator).count() > 1 {
@@ -175,7 +189,10 @@ impl ModelSchema {
 
     /// The column with this CQL name.
     pub fn column(&self, name: &str) -> Option<(usize, &ColumnDef)> {
-        self.columns.iter().enumerate().find(|(_, c)| c.name == name)
+        self.columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name == name)
     }
 
     /// `ks.table`, with the keyspace given or the model's.

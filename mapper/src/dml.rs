@@ -1,0 +1,374 @@
+//! Writes of one model instance: INSERT (`save`), UPDATE of chosen columns
+//! (`update_fields`) and DELETE, with TTL, timestamp, consistency, timeout
+//! and lightweight-transaction conditions.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use cql_driver::Consistency;
+use cql_protocol::RawValue;
+
+use crate::column::{Assignment, Filter, Target as FilterTarget};
+use crate::error::{MapperError, Result};
+use crate::model::Model;
+use crate::query::QuerySet;
+use crate::schema::quote;
+use crate::statement::{check_applied, Bound, Cql, Options, Target};
+
+/// What a write does.
+enum Kind<M> {
+    Insert,
+    Update(Vec<Assignment<M>>),
+    Delete,
+}
+
+/// A lightweight-transaction condition.
+enum Condition<M> {
+    None,
+    IfNotExists,
+    IfExists,
+    Iff(Vec<Filter<M>>),
+}
+
+/// A write of one model instance, built with options and run with
+/// `.await` (or added to a [`BatchQuery`](crate::BatchQuery)).
+///
+/// A failed condition (`if_not_exists`, `if_exists`, `iff`) is
+/// [`MapperError::NotApplied`], carrying the row the server returned.
+pub struct Write<'a, M> {
+    model: &'a M,
+    kind: Kind<M>,
+    ttl: Option<i32>,
+    timestamp: Option<i64>,
+    condition: Condition<M>,
+    pub(crate) options: Options,
+    pub(crate) keyspace: Option<String>,
+    pub(crate) connection: Option<String>,
+}
+
+impl<M> std::fmt::Debug for Write<'_, M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Write")
+            .field("ttl", &self.ttl)
+            .field("timestamp", &self.timestamp)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Query and write entry points for every model.
+pub trait ModelExt: Model {
+    /// A query set over the whole table.
+    fn objects() -> QuerySet<Self> {
+        QuerySet::new()
+    }
+
+    /// A query set with one filter.
+    fn filter(filter: Filter<Self>) -> QuerySet<Self> {
+        QuerySet::new().filter(filter)
+    }
+
+    /// INSERT of this instance: its primary key and every non-null column
+    /// (nulls are left out, so no tombstone is written).
+    fn save(&self) -> Write<'_, Self> {
+        Write::new(self, Kind::Insert)
+    }
+
+    /// UPDATE of this instance's row with these assignments only (a null
+    /// assignment deletes the cell in the same statement).
+    fn update_fields(&self, assignments: Vec<Assignment<Self>>) -> Write<'_, Self> {
+        Write::new(self, Kind::Update(assignments))
+    }
+
+    /// DELETE of this instance's row.
+    fn delete(&self) -> Write<'_, Self> {
+        Write::new(self, Kind::Delete)
+    }
+}
+
+impl<M: Model> ModelExt for M {}
+
+impl<'a, M: Model> Write<'a, M> {
+    fn new(model: &'a M, kind: Kind<M>) -> Self {
+        Write {
+            model,
+            kind,
+            ttl: None,
+            timestamp: None,
+            condition: Condition::None,
+            options: Options::default(),
+            keyspace: None,
+            connection: None,
+        }
+    }
+
+    /// `USING TTL seconds` (INSERT and UPDATE).
+    #[must_use]
+    pub fn ttl(mut self, seconds: i32) -> Self {
+        self.ttl = Some(seconds);
+        self
+    }
+
+    /// `USING TIMESTAMP micros`.
+    #[must_use]
+    pub fn timestamp(mut self, micros: i64) -> Self {
+        self.timestamp = Some(micros);
+        self
+    }
+
+    /// The consistency level.
+    #[must_use]
+    pub fn consistency(mut self, consistency: Consistency) -> Self {
+        self.options.consistency = Some(consistency);
+        self
+    }
+
+    /// The serial consistency of a conditional write.
+    #[must_use]
+    pub fn serial_consistency(mut self, consistency: Consistency) -> Self {
+        self.options.serial_consistency = Some(consistency);
+        self
+    }
+
+    /// The request timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// `IF NOT EXISTS` (INSERT only).
+    #[must_use]
+    pub fn if_not_exists(mut self) -> Self {
+        self.condition = Condition::IfNotExists;
+        self
+    }
+
+    /// `IF EXISTS` (UPDATE and DELETE).
+    #[must_use]
+    pub fn if_exists(mut self) -> Self {
+        self.condition = Condition::IfExists;
+        self
+    }
+
+    /// `IF column = value AND ...` (UPDATE and DELETE).
+    #[must_use]
+    pub fn iff(mut self, condition: Filter<M>) -> Self {
+        match &mut self.condition {
+            Condition::Iff(conditions) => conditions.push(condition),
+            _ => self.condition = Condition::Iff(vec![condition]),
+        }
+        self
+    }
+
+    /// Writes in this keyspace.
+    #[must_use]
+    pub fn keyspace(mut self, keyspace: impl Into<String>) -> Self {
+        self.keyspace = Some(keyspace.into());
+        self
+    }
+
+    /// Writes on this named connection.
+    #[must_use]
+    pub fn using(mut self, connection: impl Into<String>) -> Self {
+        self.connection = Some(connection.into());
+        self
+    }
+
+    fn invalid(message: impl Into<String>) -> MapperError {
+        MapperError::InvalidQuery {
+            model: M::schema().model.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn target(&self) -> Result<Target> {
+        Target::resolve(
+            M::schema(),
+            self.keyspace.as_deref(),
+            self.connection.as_deref(),
+        )
+    }
+
+    fn using_clause(&self, cql: &mut Cql<'_>, allow_ttl: bool) -> Result<()> {
+        let mut parts = Vec::new();
+        if let Some(ttl) = self.ttl {
+            if !allow_ttl {
+                return Err(Self::invalid("a DELETE takes no TTL"));
+            }
+            parts.push("TTL ?");
+            cql.values.push(Bound::Raw(RawValue::Value(
+                ttl.to_be_bytes().to_vec().into(),
+            )));
+        }
+        if let Some(timestamp) = self.timestamp {
+            if !matches!(self.condition, Condition::None) {
+                return Err(Self::invalid(
+                    "a conditional write cannot take a custom timestamp",
+                ));
+            }
+            parts.push("TIMESTAMP ?");
+            cql.values.push(Bound::Raw(RawValue::Value(
+                timestamp.to_be_bytes().to_vec().into(),
+            )));
+        }
+        if !parts.is_empty() {
+            cql.text.push_str(" USING ");
+            cql.text.push_str(&parts.join(" AND "));
+        }
+        Ok(())
+    }
+
+    fn key_clause(&self, cql: &mut Cql<'_>, version: cql_protocol::ProtocolVersion) -> Result<()> {
+        let schema = M::schema();
+        let mut conditions = Vec::new();
+        for index in schema.primary_key() {
+            conditions.push(format!("{} = ?", quote(schema.columns[index].name)));
+            let value = self
+                .model
+                .column_value(index, version)
+                .map_err(|e| MapperError::Driver(e.into()))?;
+            cql.values.push(Bound::Raw(value));
+        }
+        cql.text.push_str(" WHERE ");
+        cql.text.push_str(&conditions.join(" AND "));
+        Ok(())
+    }
+
+    fn condition_clause<'q>(&'q self, cql: &mut Cql<'q>) -> Result<()> {
+        let schema = M::schema();
+        match (&self.condition, &self.kind) {
+            (Condition::None, _) => {}
+            (Condition::IfNotExists, Kind::Insert) => cql.text.push_str(" IF NOT EXISTS"),
+            (Condition::IfNotExists, _) => {
+                return Err(Self::invalid("IF NOT EXISTS applies to inserts only"))
+            }
+            (_, Kind::Insert) => {
+                return Err(Self::invalid("an insert takes IF NOT EXISTS only"));
+            }
+            (Condition::IfExists, _) => cql.text.push_str(" IF EXISTS"),
+            (Condition::Iff(conditions), _) => {
+                let mut parts = Vec::new();
+                for condition in conditions {
+                    let FilterTarget::Column(i) = condition.target else {
+                        return Err(Self::invalid("a condition cannot be on the token"));
+                    };
+                    parts.push(format!(
+                        "{} {} {}",
+                        quote(schema.columns[i].name),
+                        condition.op.cql(),
+                        condition.rhs
+                    ));
+                    cql.values
+                        .extend(condition.values.iter().map(|v| Bound::Ref(v.as_ref())));
+                }
+                cql.text.push_str(" IF ");
+                cql.text.push_str(&parts.join(" AND "));
+            }
+        }
+        if !matches!(self.condition, Condition::None) && schema.is_counter_table() {
+            return Err(Self::invalid(
+                "conditions are not allowed on counter tables",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The statement, for `keyspace`, at `version`.
+    pub(crate) fn cql(
+        &self,
+        keyspace: &str,
+        version: cql_protocol::ProtocolVersion,
+    ) -> Result<Cql<'_>> {
+        let schema = M::schema();
+        let table = schema.qualified_name(keyspace);
+        match &self.kind {
+            Kind::Insert => {
+                if schema.is_counter_table() {
+                    return Err(Self::invalid(
+                        "counter tables cannot be inserted into; use update_fields with incr()",
+                    ));
+                }
+                self.model.validate()?;
+                let mut names = Vec::new();
+                let mut values = Vec::new();
+                for (index, column) in schema.columns.iter().enumerate() {
+                    let value = self
+                        .model
+                        .column_value(index, version)
+                        .map_err(|e| MapperError::Driver(e.into()))?;
+                    if matches!(value, RawValue::Value(_)) || column.is_primary_key() {
+                        names.push(quote(column.name));
+                        values.push(Bound::Raw(value));
+                    }
+                }
+                let markers = vec!["?"; names.len()].join(", ");
+                let mut cql = Cql::new(format!(
+                    "INSERT INTO {table} ({}) VALUES ({markers})",
+                    names.join(", ")
+                ));
+                cql.values = values;
+                self.condition_clause(&mut cql)?;
+                self.using_clause(&mut cql, true)?;
+                Ok(cql)
+            }
+            Kind::Update(assignments) => {
+                if assignments.is_empty() {
+                    return Err(Self::invalid("an update needs at least one assignment"));
+                }
+                if let Some(a) = assignments
+                    .iter()
+                    .find(|a| schema.columns[a.index].is_primary_key())
+                {
+                    return Err(Self::invalid(format!(
+                        "{} is part of the primary key and cannot be updated",
+                        schema.columns[a.index].name
+                    )));
+                }
+                self.model.validate()?;
+                let mut cql = Cql::new(format!("UPDATE {table}"));
+                self.using_clause(&mut cql, true)?;
+                cql.text.push_str(" SET ");
+                let sets: Vec<&str> = assignments.iter().map(|a| a.cql.as_str()).collect();
+                cql.text.push_str(&sets.join(", "));
+                for assignment in assignments {
+                    cql.values
+                        .extend(assignment.values.iter().map(|v| Bound::Ref(v.as_ref())));
+                }
+                self.key_clause(&mut cql, version)?;
+                self.condition_clause(&mut cql)?;
+                Ok(cql)
+            }
+            Kind::Delete => {
+                let mut cql = Cql::new(format!("DELETE FROM {table}"));
+                self.using_clause(&mut cql, false)?;
+                self.key_clause(&mut cql, version)?;
+                self.condition_clause(&mut cql)?;
+                Ok(cql)
+            }
+        }
+    }
+
+    /// Runs the write.
+    pub async fn execute(self) -> Result<()> {
+        let target = self.target()?;
+        let version = target.connection.session().protocol_version();
+        let mut options = self.options.clone();
+        // Re-running a plain insert or delete of given values is safe.
+        options.idempotent = matches!(self.condition, Condition::None)
+            && !M::schema().is_counter_table()
+            && !matches!(self.kind, Kind::Update(_));
+        let cql = self.cql(&target.keyspace, version)?;
+        let result = target.execute(cql, &options).await?;
+        check_applied(&result)
+    }
+}
+
+impl<'a, M: Model> IntoFuture for Write<'a, M> {
+    type Output = Result<()>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.execute())
+    }
+}

@@ -1,0 +1,522 @@
+//! Query sets: lazy, immutable SELECT builders on a model, and the blind
+//! UPDATE and DELETE they can run.
+
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_core::Stream;
+use futures_util::StreamExt;
+
+use cql_driver::{Consistency, Row};
+
+use crate::column::{Assignment, Column, Filter, Op, Target as FilterTarget};
+use crate::error::{MapperError, Result};
+use crate::model::Model;
+use crate::schema::{quote, ClusteringOrder, ColumnRole, ModelSchema};
+use crate::statement::{check_applied, Bound, Cql, Options, Target};
+
+/// A stream of model instances, fetched page by page.
+pub type ModelStream<M> = Pin<Box<dyn Stream<Item = Result<M>> + Send>>;
+
+/// A SELECT on model `M`, built step by step; nothing runs until a
+/// retrieval method (`all`, `stream`, `get`, `first`, `count`...) is
+/// awaited. Each builder method returns a new query set.
+///
+/// There is no implicit LIMIT, and rows are fetched lazily, one page at a
+/// time, by [`stream`](QuerySet::stream).
+pub struct QuerySet<M> {
+    filters: Vec<Arc<Filter<M>>>,
+    limit: Option<u32>,
+    order_by: Vec<(usize, ClusteringOrder)>,
+    allow_filtering: bool,
+    distinct: bool,
+    only: Option<Vec<String>>,
+    defer: Vec<String>,
+    options: Options,
+    keyspace: Option<String>,
+    connection: Option<String>,
+    marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for QuerySet<M> {
+    fn clone(&self) -> Self {
+        QuerySet {
+            filters: self.filters.clone(),
+            limit: self.limit,
+            order_by: self.order_by.clone(),
+            allow_filtering: self.allow_filtering,
+            distinct: self.distinct,
+            only: self.only.clone(),
+            defer: self.defer.clone(),
+            options: self.options.clone(),
+            keyspace: self.keyspace.clone(),
+            connection: self.connection.clone(),
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<M> std::fmt::Debug for QuerySet<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QuerySet")
+            .field("filters", &self.filters)
+            .field("limit", &self.limit)
+            .field("allow_filtering", &self.allow_filtering)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M: Model> Default for QuerySet<M> {
+    fn default() -> Self {
+        QuerySet::new()
+    }
+}
+
+impl<M: Model> QuerySet<M> {
+    /// Every row of the model's table.
+    pub fn new() -> Self {
+        QuerySet {
+            filters: Vec::new(),
+            limit: None,
+            order_by: Vec::new(),
+            allow_filtering: false,
+            distinct: false,
+            only: None,
+            defer: Vec::new(),
+            options: Options::default(),
+            keyspace: None,
+            connection: None,
+            marker: PhantomData,
+        }
+    }
+
+    /// Adds a WHERE condition.
+    #[must_use]
+    pub fn filter(mut self, filter: Filter<M>) -> Self {
+        self.filters.push(Arc::new(filter));
+        self
+    }
+
+    /// Returns at most `n` rows.
+    #[must_use]
+    pub fn limit(mut self, n: u32) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Fetches `n` rows per page.
+    #[must_use]
+    pub fn fetch_size(mut self, n: i32) -> Self {
+        self.options.page_size = Some(n);
+        self
+    }
+
+    /// Orders by a clustering column (checked when the query runs).
+    #[must_use]
+    pub fn order_by<T>(mut self, column: Column<M, T>, order: ClusteringOrder) -> Self {
+        self.order_by.push((column.index(), order));
+        self
+    }
+
+    /// Adds ALLOW FILTERING.
+    #[must_use]
+    pub fn allow_filtering(mut self) -> Self {
+        self.allow_filtering = true;
+        self
+    }
+
+    /// SELECT DISTINCT of the partition key.
+    #[must_use]
+    pub fn distinct(mut self) -> Self {
+        self.distinct = true;
+        self
+    }
+
+    /// Selects only these columns (by CQL name); the others take their
+    /// field defaults (`#[cql(default)]`) when read into models.
+    #[must_use]
+    pub fn only(mut self, columns: &[&str]) -> Self {
+        self.only = Some(columns.iter().map(|c| c.to_string()).collect());
+        self
+    }
+
+    /// Selects every column but these.
+    #[must_use]
+    pub fn defer(mut self, columns: &[&str]) -> Self {
+        self.defer.extend(columns.iter().map(|c| c.to_string()));
+        self
+    }
+
+    /// The consistency level.
+    #[must_use]
+    pub fn consistency(mut self, consistency: Consistency) -> Self {
+        self.options.consistency = Some(consistency);
+        self
+    }
+
+    /// The request timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Runs in this keyspace instead of the model's or the connection's.
+    #[must_use]
+    pub fn keyspace(mut self, keyspace: impl Into<String>) -> Self {
+        self.keyspace = Some(keyspace.into());
+        self
+    }
+
+    /// Runs on this named connection.
+    #[must_use]
+    pub fn using(mut self, connection: impl Into<String>) -> Self {
+        self.connection = Some(connection.into());
+        self
+    }
+
+    fn target(&self) -> Result<Target> {
+        Target::resolve(
+            M::schema(),
+            self.keyspace.as_deref(),
+            self.connection.as_deref(),
+        )
+    }
+
+    fn invalid(message: impl Into<String>) -> MapperError {
+        MapperError::InvalidQuery {
+            model: M::schema().model.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// Checks that the server would accept the WHERE clause, as Cassandra
+    /// 2.0 decides it, before anything is sent.
+    fn validate_where(&self) -> Result<()> {
+        let schema = M::schema();
+        let restricted = |index: usize, ops: &[Op]| {
+            self.filters
+                .iter()
+                .any(|f| f.target == FilterTarget::Column(index) && ops.contains(&f.op))
+        };
+        if self.filters.is_empty() || self.filters.iter().any(|f| f.target == FilterTarget::Token) {
+            return Ok(());
+        }
+        let partition: Vec<usize> = schema.partition_key().map(|(i, _)| i).collect();
+        let full_partition = partition.iter().all(|&i| restricted(i, &[Op::Eq, Op::In]));
+        let some_partition = partition.iter().any(|&i| {
+            self.filters
+                .iter()
+                .any(|f| f.target == FilterTarget::Column(i))
+        });
+        if some_partition && !full_partition {
+            return Err(Self::invalid(
+                "restrict every partition key column with = or IN, or none of them",
+            ));
+        }
+        let indexed_eq = self.filters.iter().any(|f| match f.target {
+            FilterTarget::Column(i) => schema.columns[i].index && f.op == Op::Eq,
+            FilterTarget::Token => false,
+        });
+        for filter in &self.filters {
+            let FilterTarget::Column(i) = filter.target else {
+                continue;
+            };
+            let column = &schema.columns[i];
+            let needs_filtering = match column.role {
+                ColumnRole::PartitionKey => false,
+                ColumnRole::Clustering(_) => !full_partition,
+                ColumnRole::Regular | ColumnRole::Static => {
+                    let this_indexed = column.index && filter.op == Op::Eq;
+                    if !indexed_eq {
+                        return Err(Self::invalid(format!(
+                            "{} is not indexed: filtering on a regular column needs a secondary index used with =",
+                            column.name
+                        )));
+                    }
+                    !this_indexed
+                }
+            };
+            if needs_filtering && !self.allow_filtering {
+                return Err(Self::invalid(format!(
+                    "filtering on {} needs the partition key, a secondary index on it, or allow_filtering()",
+                    column.name
+                )));
+            }
+        }
+        if !self.order_by.is_empty() && !full_partition {
+            return Err(Self::invalid(
+                "order_by needs the whole partition key restricted with = or IN",
+            ));
+        }
+        for (index, _) in &self.order_by {
+            if !matches!(schema.columns[*index].role, ColumnRole::Clustering(_)) {
+                return Err(Self::invalid(format!(
+                    "order_by is only allowed on clustering columns; {} is not one",
+                    schema.columns[*index].name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn selected(&self, schema: &ModelSchema) -> Result<String> {
+        if self.distinct {
+            let keys: Vec<String> = schema.partition_key().map(|(_, c)| quote(c.name)).collect();
+            return Ok(format!("DISTINCT {}", keys.join(", ")));
+        }
+        let mut names: Vec<&str> = match &self.only {
+            Some(only) => {
+                for name in only {
+                    if schema.column(name).is_none() {
+                        return Err(Self::invalid(format!("no column named {name}")));
+                    }
+                }
+                only.iter().map(String::as_str).collect()
+            }
+            None => schema.columns.iter().map(|c| c.name).collect(),
+        };
+        names.retain(|n| !self.defer.iter().any(|d| d == n));
+        if names.is_empty() {
+            return Err(Self::invalid("no column left to select"));
+        }
+        Ok(names
+            .iter()
+            .map(|n| quote(n))
+            .collect::<Vec<_>>()
+            .join(", "))
+    }
+
+    fn where_clause<'a>(&'a self, schema: &ModelSchema, cql: &mut Cql<'a>) {
+        let mut conditions = Vec::new();
+        for filter in &self.filters {
+            let lhs = match filter.target {
+                FilterTarget::Column(i) => quote(schema.columns[i].name),
+                FilterTarget::Token => {
+                    let keys: Vec<String> =
+                        schema.partition_key().map(|(_, c)| quote(c.name)).collect();
+                    format!("token({})", keys.join(", "))
+                }
+            };
+            conditions.push(format!("{lhs} {} {}", filter.op.cql(), filter.rhs));
+            cql.values
+                .extend(filter.values.iter().map(|v| Bound::Ref(v.as_ref())));
+        }
+        if !conditions.is_empty() {
+            cql.text.push_str(" WHERE ");
+            cql.text.push_str(&conditions.join(" AND "));
+        }
+    }
+
+    fn select_cql(&self, what: &str, keyspace: &str, limit: Option<u32>) -> Result<Cql<'_>> {
+        self.validate_where()?;
+        let schema = M::schema();
+        let mut cql = Cql::new(format!(
+            "SELECT {what} FROM {}",
+            schema.qualified_name(keyspace)
+        ));
+        self.where_clause(schema, &mut cql);
+        if !self.order_by.is_empty() {
+            let orders: Vec<String> = self
+                .order_by
+                .iter()
+                .map(|(i, o)| {
+                    let dir = if *o == ClusteringOrder::Desc {
+                        "DESC"
+                    } else {
+                        "ASC"
+                    };
+                    format!("{} {dir}", quote(schema.columns[*i].name))
+                })
+                .collect();
+            cql.text.push_str(" ORDER BY ");
+            cql.text.push_str(&orders.join(", "));
+        }
+        if let Some(limit) = limit.or(self.limit) {
+            cql.text.push_str(&format!(" LIMIT {limit}"));
+        }
+        if self.allow_filtering {
+            cql.text.push_str(" ALLOW FILTERING");
+        }
+        Ok(cql)
+    }
+
+    /// The rows, as a stream that fetches one page at a time.
+    pub async fn stream(&self) -> Result<ModelStream<M>> {
+        let target = self.target()?;
+        let what = self.selected(M::schema())?;
+        let cql = self.select_cql(&what, &target.keyspace, None)?;
+        let rows = target.stream(cql, &self.options).await?;
+        Ok(Box::pin(rows.map(|row| {
+            let row = row?;
+            M::from_row(&row).map_err(|source| MapperError::Row {
+                model: M::schema().model,
+                source,
+            })
+        })))
+    }
+
+    /// Every row, read into models (page by page, but all kept).
+    pub async fn all(&self) -> Result<Vec<M>> {
+        let mut stream = self.stream().await?;
+        let mut all = Vec::new();
+        while let Some(model) = stream.next().await {
+            all.push(model?);
+        }
+        Ok(all)
+    }
+
+    /// The first row, if any.
+    pub async fn first(&self) -> Result<Option<M>> {
+        let target = self.target()?;
+        let what = self.selected(M::schema())?;
+        let cql = self.select_cql(&what, &target.keyspace, Some(1))?;
+        let result = target.execute(cql, &self.options).await?;
+        let Some(row) = result.rows().ok().and_then(|r| r.first_row().ok()) else {
+            return Ok(None);
+        };
+        M::from_row(&row)
+            .map(Some)
+            .map_err(|source| MapperError::Row {
+                model: M::schema().model,
+                source,
+            })
+    }
+
+    /// The only matching row: `DoesNotExist` if none,
+    /// `MultipleObjectsReturned` if more (the query stops reading at two).
+    pub async fn get(&self) -> Result<M> {
+        let target = self.target()?;
+        let what = self.selected(M::schema())?;
+        let cql = self.select_cql(&what, &target.keyspace, Some(2))?;
+        let result = target.execute(cql, &self.options).await?;
+        let model = M::schema().model;
+        let rows = result
+            .rows()
+            .map_err(|source| MapperError::Row { model, source })?;
+        match rows.len() {
+            0 => Err(MapperError::DoesNotExist { model }),
+            1 => {
+                let row = rows
+                    .first_row()
+                    .map_err(|source| MapperError::Row { model, source })?;
+                M::from_row(&row).map_err(|source| MapperError::Row { model, source })
+            }
+            count => Err(MapperError::MultipleObjectsReturned { model, count }),
+        }
+    }
+
+    /// How many rows match (`SELECT COUNT(*)`).
+    pub async fn count(&self) -> Result<i64> {
+        let target = self.target()?;
+        let cql = self.select_cql("COUNT(*)", &target.keyspace, None)?;
+        let result = target.execute(cql, &self.options).await?;
+        let model = M::schema().model;
+        let row = result
+            .first_row()
+            .map_err(|source| MapperError::Row { model, source })?;
+        row.get::<i64>(0)
+            .map_err(|source| MapperError::Row { model, source })
+    }
+
+    /// The selected columns of every row, as driver rows (cqlengine's
+    /// `values_list`).
+    pub async fn values_list(&self, columns: &[&str]) -> Result<Vec<Row>> {
+        let target = self.target()?;
+        let what = self.clone().only(columns).selected(M::schema())?;
+        let cql = self.select_cql(&what, &target.keyspace, None)?;
+        let mut rows = target.stream(cql, &self.options).await?;
+        let mut all = Vec::new();
+        while let Some(row) = rows.next().await {
+            all.push(row?);
+        }
+        Ok(all)
+    }
+
+    /// A blind UPDATE of every row the filters select (which must name
+    /// the whole primary key, or the partition key for static columns).
+    pub async fn update(&self, assignments: Vec<Assignment<M>>) -> Result<()> {
+        if assignments.is_empty() {
+            return Err(Self::invalid("an update needs at least one assignment"));
+        }
+        self.check_key_filters(&assignments)?;
+        let target = self.target()?;
+        let schema = M::schema();
+        let mut cql = Cql::new(format!(
+            "UPDATE {} SET ",
+            schema.qualified_name(&target.keyspace)
+        ));
+        let sets: Vec<&str> = assignments.iter().map(|a| a.cql.as_str()).collect();
+        cql.text.push_str(&sets.join(", "));
+        for assignment in &assignments {
+            cql.values
+                .extend(assignment.values.iter().map(|v| Bound::Ref(v.as_ref())));
+        }
+        self.where_clause(schema, &mut cql);
+        let result = target.execute(cql, &self.options).await?;
+        check_applied(&result)
+    }
+
+    /// A DELETE of the rows the filters select (the whole partition key,
+    /// and optionally clustering columns with =).
+    pub async fn delete(&self) -> Result<()> {
+        let schema = M::schema();
+        for (i, column) in schema.partition_key() {
+            if !self
+                .filters
+                .iter()
+                .any(|f| f.target == FilterTarget::Column(i) && matches!(f.op, Op::Eq | Op::In))
+            {
+                return Err(Self::invalid(format!(
+                    "a delete needs the partition key; {} is not restricted with = or IN",
+                    column.name
+                )));
+            }
+        }
+        if let Some(f) = self
+            .filters
+            .iter()
+            .find(|f| f.op != Op::Eq && f.op != Op::In)
+        {
+            return Err(Self::invalid(format!(
+                "Cassandra 2.0 deletes only by = (and IN on the partition key), not {}",
+                f.op.cql()
+            )));
+        }
+        let target = self.target()?;
+        let mut cql = Cql::new(format!(
+            "DELETE FROM {}",
+            schema.qualified_name(&target.keyspace)
+        ));
+        self.where_clause(schema, &mut cql);
+        target.execute(cql, &self.options).await?;
+        Ok(())
+    }
+
+    fn check_key_filters(&self, assignments: &[Assignment<M>]) -> Result<()> {
+        let schema = M::schema();
+        let only_static = assignments
+            .iter()
+            .all(|a| schema.columns[a.index].role == ColumnRole::Static);
+        for index in schema.primary_key() {
+            let column = &schema.columns[index];
+            if only_static && matches!(column.role, ColumnRole::Clustering(_)) {
+                continue;
+            }
+            let restricted = self.filters.iter().any(|f| {
+                f.target == FilterTarget::Column(index)
+                    && (f.op == Op::Eq
+                        || (f.op == Op::In && column.role == ColumnRole::PartitionKey))
+            });
+            if !restricted {
+                return Err(Self::invalid(format!(
+                    "an update needs the primary key; {} is not restricted with =",
+                    column.name
+                )));
+            }
+        }
+        Ok(())
+    }
+}
