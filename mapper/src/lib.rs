@@ -65,3 +65,11 @@ pub mod batch;
 
 pub use batch::BatchQuery;
 pub use cql_driver::BatchType;
+
+/// The traits and types most code needs: `use cqlengine::prelude::*;`.
+pub mod prelude {
+    pub use crate::column::{Column, Filter, Op};
+    pub use crate::dml::ModelExt;
+    pub use crate::model::Model;
+    pub use crate::query::QuerySet;
+}
