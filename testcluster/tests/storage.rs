@@ -1468,3 +1468,51 @@ fn paging_over_in_keys() {
     let keys: Vec<Bytes> = next.rows.iter().map(|r| r.partition_key.clone()).collect();
     assert_eq!(keys, [int(2), int(2)]);
 }
+
+#[test]
+fn a_failed_mutation_changes_nothing() {
+    let (_c, t) = table();
+    apply(
+        &t,
+        1,
+        vec![
+            set(0, "v", text("kept"), 10),
+            set(0, "s", text("static"), 10),
+        ],
+    );
+    let before = rows(&t, 1);
+    // Every kind of op, then one that fails: none of them may stick.
+    let failing = Mutation::new(
+        int(1),
+        vec![
+            set(0, "v", text("changed"), 20),
+            set(0, "s", text("changed"), 20),
+            set(5, "v", text("new row"), 20),
+            Op::DeleteRow {
+                clustering: vec![int(0)],
+                timestamp: 30,
+            },
+            Op::DeleteRange {
+                prefix: vec![],
+                timestamp: 30,
+            },
+            Op::DeletePartition { timestamp: 5 },
+            // Not an int: the column is a list<int>.
+            write(0, "l", ColumnWrite::Set(text("not a list")), 20),
+        ],
+    );
+    assert!(t.apply(&failing, 1000).is_err());
+    assert_eq!(rows(&t, 1), before);
+    assert_eq!(clusterings(&rows(&t, 1)), vec![0]);
+    assert_eq!(get(&t, &rows(&t, 1)[0], "v"), Some(text("kept")));
+    // A failing mutation on a new partition leaves no partition behind.
+    let failing = Mutation::new(
+        int(2),
+        vec![
+            set(1, "v", text("x"), 1),
+            write(1, "l", ColumnWrite::Set(text("bad")), 1),
+        ],
+    );
+    assert!(t.apply(&failing, 1000).is_err());
+    assert!(rows(&t, 2).is_empty());
+}
