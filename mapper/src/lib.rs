@@ -14,7 +14,73 @@ pub mod schema;
 
 pub use column::{token, Assignment, Column, Filter, Op, TimeUuidBound};
 pub use cql_driver as driver;
-// The derive macro is re-exported once written: pub use cqlengine_derive::Model;
+/// `#[derive(Model)]`: implements [`Model`] and [`FromRow`](driver::FromRow)
+/// for a struct with named fields, and makes a module of its typed
+/// [`Column`]s.
+///
+/// The struct's `#[cql(...)]` takes `table` (by default the struct's name
+/// in snake case), `keyspace`, `options(name = "cql text", ...)`,
+/// `discriminator_value` and `module` (the name of the column module, by
+/// default the struct's name in snake case). A field's takes
+/// `partition_key`, `clustering_key`, `order = "asc" | "desc"`,
+/// `static_column`, `index`, `db_field = "name"`, `required`,
+/// `min_length = N`, `max_length = N`, `timeuuid`, `ascii`, `counter`,
+/// `discriminator` and `default` / `default = "path::to::function"`.
+///
+/// With no field marked `partition_key`, the first field is the partition
+/// key (cqlengine's rule). The schema lists the columns in field order;
+/// their types come from [`CqlColumn`] unless `timeuuid`, `ascii` or
+/// `counter` says otherwise. A field with `default` is filled by it when
+/// its column is missing from the row (a partial select), or is null and
+/// the field is not an `Option`. The rules a table must follow (one
+/// discriminator, counter-only tables, no static key...) are checked at
+/// compile time; the model must be defined at module level (not inside a
+/// function), since its column module refers to it as `super::Name`.
+///
+/// ```
+/// use std::collections::BTreeSet;
+///
+/// use cqlengine::{ClusteringOrder, ColumnRole, Model};
+/// use cqlengine::__private::ColumnType;
+/// use uuid::Uuid;
+///
+/// fn no_score() -> f64 {
+///     -1.0
+/// }
+///
+/// /// A person.
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// #[cql(keyspace = "app", options(comment = "'people'", default_time_to_live = "3600"))]
+/// pub struct BlogUser {
+///     #[cql(partition_key)]
+///     pub id: Uuid,
+///     #[cql(clustering_key, order = "desc", timeuuid)]
+///     pub created: Uuid,
+///     #[cql(index, db_field = "n", required, min_length = 1, max_length = 50)]
+///     pub name: String,
+///     #[cql(static_column)]
+///     pub owner: Option<String>,
+///     pub tags: Option<BTreeSet<String>>,
+///     #[cql(default = "no_score")]
+///     pub score: f64,
+/// }
+///
+/// # fn main() {
+/// let schema = BlogUser::schema();
+/// assert_eq!(schema.table, "blog_user");
+/// assert_eq!(schema.keyspace, Some("app"));
+/// assert_eq!(schema.columns[1].ty, ColumnType::Timeuuid);
+/// assert_eq!(schema.columns[1].role, ColumnRole::Clustering(ClusteringOrder::Desc));
+/// assert_eq!(schema.columns[2].name, "n");
+/// schema.check().unwrap();
+///
+/// // The module `blog_user` holds one typed column per field.
+/// let by_name = blog_user::name.eq("ada");
+/// # let _ = by_name;
+/// assert_eq!(blog_user::name.name(), "n");
+/// # }
+/// ```
+pub use cqlengine_derive::Model;
 pub use error::{MapperError, Result, ValidationError};
 pub use model::{validate_field, CqlColumn, Model, MAX_COLLECTION_LEN};
 pub use schema::{ClusteringOrder, ColumnDef, ColumnRole, ModelSchema};
