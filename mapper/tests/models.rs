@@ -11,41 +11,41 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
+use cql_testcluster::cluster::TestCluster;
 use cqlengine::driver::Session;
 use cqlengine::prelude::*;
 use cqlengine::{BatchQuery, BatchType, ClusteringOrder, MapperError, Model, Op};
-use cql_testcluster::cluster::TestCluster;
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[cql(table = "users")]
-pub struct User {
+struct User {
     #[cql(partition_key)]
-    pub id: i32,
+    id: i32,
     #[cql(index, required, min_length = 1, max_length = 20)]
-    pub name: String,
-    pub age: Option<i32>,
-    pub emails: Option<BTreeSet<String>>,
-    pub scores: Option<Vec<i32>>,
-    pub attrs: Option<BTreeMap<String, String>>,
+    name: String,
+    age: Option<i32>,
+    emails: Option<BTreeSet<String>>,
+    scores: Option<Vec<i32>>,
+    attrs: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Model, Debug, Clone, PartialEq)]
-pub struct BlogPost {
+struct BlogPost {
     #[cql(partition_key)]
-    pub author: i32,
+    author: i32,
     #[cql(clustering_key, order = "desc")]
-    pub seq: i32,
-    pub title: String,
+    seq: i32,
+    title: String,
     #[cql(static_column)]
-    pub author_name: Option<String>,
+    author_name: Option<String>,
 }
 
 #[derive(Model, Debug, Clone, PartialEq)]
-pub struct PageHits {
+struct PageHits {
     #[cql(partition_key)]
-    pub page: String,
+    page: String,
     #[cql(counter)]
-    pub hits: i64,
+    hits: i64,
 }
 
 fn user(id: i32, name: &str, age: Option<i32>) -> User {
@@ -147,7 +147,10 @@ async fn crud(cluster: &TestCluster) {
 
     ada.delete().await.unwrap();
     let err = User::filter(user::id.eq(1)).get().await.unwrap_err();
-    assert!(matches!(err, MapperError::DoesNotExist { model: "User" }), "{err}");
+    assert!(
+        matches!(err, MapperError::DoesNotExist { model: "User" }),
+        "{err}"
+    );
 
     // Validation happens before any I/O and names the field.
     let err = user(2, "", None).save().await.unwrap_err();
@@ -170,13 +173,29 @@ async fn queries() {
     assert_eq!(ys.len(), 2);
     let err = User::filter(user::name.eq("y")).get().await.unwrap_err();
     assert!(
-        matches!(err, MapperError::MultipleObjectsReturned { model: "User", .. }),
+        matches!(
+            err,
+            MapperError::MultipleObjectsReturned { model: "User", .. }
+        ),
         "{err}"
     );
-    let in_ = User::filter(user::id.in_([10, 11, 99])).all().await.unwrap();
+    let in_ = User::filter(user::id.in_([10, 11, 99]))
+        .all()
+        .await
+        .unwrap();
     assert_eq!(in_.len(), 2);
-    assert_eq!(User::filter(user::id.in_([10, 11, 12])).count().await.unwrap(), 3);
-    assert!(User::filter(user::id.eq(99)).first().await.unwrap().is_none());
+    assert_eq!(
+        User::filter(user::id.in_([10, 11, 12]))
+            .count()
+            .await
+            .unwrap(),
+        3
+    );
+    assert!(User::filter(user::id.eq(99))
+        .first()
+        .await
+        .unwrap()
+        .is_none());
 
     // Refused before any I/O, with a reason.
     let err = User::filter(user::age.gt(25)).all().await.unwrap_err();
@@ -216,7 +235,9 @@ async fn lightweight_transactions() {
         .await
         .unwrap_err();
     match err {
-        MapperError::NotApplied { existing: Some(row) } => {
+        MapperError::NotApplied {
+            existing: Some(row),
+        } => {
             assert!(!row.get::<bool>("[applied]").unwrap());
             assert_eq!(row.get::<&str>("name").unwrap(), "bob");
         }
@@ -280,7 +301,9 @@ async fn collections() {
     );
     // Blind update through a query set.
     User::filter(user::id.eq(40))
-        .update(vec![user::emails.remove_items(BTreeSet::from(["a@x".to_string()]))])
+        .update(vec![
+            user::emails.remove_items(BTreeSet::from(["a@x".to_string()]))
+        ])
         .await
         .unwrap();
     let back = User::filter(user::id.eq(40)).get().await.unwrap();
@@ -294,12 +317,17 @@ async fn counters() {
     };
     let err = page.save().await.unwrap_err();
     assert!(matches!(err, MapperError::InvalidQuery { .. }), "{err}");
-    page.update_fields(vec![page_hits::hits.incr(5)]).await.unwrap();
+    page.update_fields(vec![page_hits::hits.incr(5)])
+        .await
+        .unwrap();
     PageHits::filter(page_hits::page.eq("home"))
         .update(vec![page_hits::hits.decr(2)])
         .await
         .unwrap();
-    let back = PageHits::filter(page_hits::page.eq("home")).get().await.unwrap();
+    let back = PageHits::filter(page_hits::page.eq("home"))
+        .get()
+        .await
+        .unwrap();
     assert_eq!(back.hits, 3);
 }
 
@@ -315,7 +343,10 @@ async fn static_columns_and_ordering() {
         .await
         .unwrap();
     }
-    let posts = BlogPost::filter(blog_post::author.eq(1)).all().await.unwrap();
+    let posts = BlogPost::filter(blog_post::author.eq(1))
+        .all()
+        .await
+        .unwrap();
     let seqs: Vec<i32> = posts.iter().map(|p| p.seq).collect();
     assert_eq!(seqs, vec![4, 3, 2, 1, 0], "clustering order DESC");
     let asc = BlogPost::filter(blog_post::author.eq(1))
@@ -338,7 +369,10 @@ async fn static_columns_and_ordering() {
         .update(vec![blog_post::author_name.set("Ada L.")])
         .await
         .unwrap();
-    let posts = BlogPost::filter(blog_post::author.eq(1)).all().await.unwrap();
+    let posts = BlogPost::filter(blog_post::author.eq(1))
+        .all()
+        .await
+        .unwrap();
     assert!(posts
         .iter()
         .all(|p| p.author_name.as_deref() == Some("Ada L.")));
@@ -348,7 +382,10 @@ async fn static_columns_and_ordering() {
         .await
         .unwrap();
     assert_eq!(
-        BlogPost::filter(blog_post::author.eq(1)).count().await.unwrap(),
+        BlogPost::filter(blog_post::author.eq(1))
+            .count()
+            .await
+            .unwrap(),
         4
     );
     let err = BlogPost::filter(blog_post::author.eq(1))
@@ -367,19 +404,30 @@ async fn batches() {
     let flag = ran.clone();
     batch.add_callback(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
     assert!(
-        User::filter(user::id.eq(50)).first().await.unwrap().is_none(),
+        User::filter(user::id.eq(50))
+            .first()
+            .await
+            .unwrap()
+            .is_none(),
         "nothing is sent before execute"
     );
     batch.execute().await.unwrap();
     assert!(ran.load(std::sync::atomic::Ordering::SeqCst));
-    assert_eq!(User::filter(user::id.in_([50, 51])).count().await.unwrap(), 2);
+    assert_eq!(
+        User::filter(user::id.in_([50, 51])).count().await.unwrap(),
+        2
+    );
 
     // A dropped batch is never sent.
     {
         let mut abandoned = BatchQuery::new(BatchType::Logged);
         abandoned.add(user(52, "b3", None).save()).await.unwrap();
     }
-    assert!(User::filter(user::id.eq(52)).first().await.unwrap().is_none());
+    assert!(User::filter(user::id.eq(52))
+        .first()
+        .await
+        .unwrap()
+        .is_none());
 
     // A timestamped batch (sent as one prepared BEGIN BATCH statement).
     let mut stamped = BatchQuery::new(BatchType::Unlogged).timestamp(10);
@@ -405,7 +453,10 @@ async fn batches() {
         .await
         .unwrap();
     counter.execute().await.unwrap();
-    let back = PageHits::filter(page_hits::page.eq("batch")).get().await.unwrap();
+    let back = PageHits::filter(page_hits::page.eq("batch"))
+        .get()
+        .await
+        .unwrap();
     assert_eq!(back.hits, 5);
 }
 
@@ -458,7 +509,11 @@ async fn named_connections(cluster: &TestCluster) {
         .await
         .unwrap();
     cqlengine::connection::register_session("second", other, Some("app"), false);
-    user(60, "named", None).save().using("second").await.unwrap();
+    user(60, "named", None)
+        .save()
+        .using("second")
+        .await
+        .unwrap();
     let back = User::filter(user::id.eq(60))
         .using("second")
         .timeout(Duration::from_secs(5))
