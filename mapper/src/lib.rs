@@ -9,6 +9,7 @@
 
 pub mod column;
 pub mod error;
+pub mod management;
 pub mod model;
 pub mod schema;
 
