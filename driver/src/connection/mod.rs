@@ -387,3 +387,162 @@ async fn heartbeat(shared: std::sync::Weak<Shared>, interval: Duration, timeout:
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use bytes::Bytes;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use cql_protocol::message::response::{
+        AuthChallenge, AuthSuccess, Authenticate, Response, Supported,
+    };
+    use cql_protocol::{Direction, FrameDecoder, ResponseFrame};
+
+    use super::*;
+    use crate::auth::Authenticator;
+
+    /// A SASL mechanism that answers each challenge "cN" with "rN" and
+    /// checks the server's final token.
+    #[derive(Debug, Default)]
+    struct CountingProvider {
+        challenges: Arc<AtomicUsize>,
+    }
+
+    struct Counting {
+        challenges: Arc<AtomicUsize>,
+    }
+
+    impl AuthProvider for CountingProvider {
+        fn new_authenticator(
+            &self,
+            authenticator: &str,
+            _host: SocketAddr,
+        ) -> Box<dyn Authenticator> {
+            assert_eq!(authenticator, "com.example.ChallengeAuthenticator");
+            Box::new(Counting {
+                challenges: self.challenges.clone(),
+            })
+        }
+    }
+
+    impl Authenticator for Counting {
+        fn initial_response(&mut self) -> Option<Bytes> {
+            Some(Bytes::from_static(b"r0"))
+        }
+
+        fn evaluate_challenge(
+            &mut self,
+            challenge: Option<&[u8]>,
+        ) -> Result<Option<Bytes>, String> {
+            let n = self.challenges.fetch_add(1, Ordering::SeqCst) + 1;
+            assert_eq!(challenge, Some(format!("c{n}").as_bytes()));
+            Ok(Some(Bytes::from(format!("r{n}"))))
+        }
+
+        fn on_success(&mut self, token: Option<&[u8]>) -> Result<(), String> {
+            match token {
+                Some(b"welcome") => Ok(()),
+                other => Err(format!("unexpected final token {other:?}")),
+            }
+        }
+    }
+
+    /// A server that requires authentication and sends `rounds`
+    /// challenges before AUTH_SUCCESS.
+    async fn challenging_server(rounds: usize) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let codec = MessageCodec::new(ProtocolVersion::V2);
+            let mut decoder = FrameDecoder::new().with_direction(Direction::Request);
+            let mut buf = BytesMut::new();
+            loop {
+                while let Ok(Some(frame)) = decoder.decode(&mut buf) {
+                    let request = codec.decode_request(frame).unwrap();
+                    let response = match request.request {
+                        Request::Options => Response::Supported(Supported {
+                            options: vec![
+                                ("CQL_VERSION".into(), vec!["3.1.7".into()]),
+                                ("COMPRESSION".into(), vec![]),
+                            ],
+                        }),
+                        Request::Startup(_) => Response::Authenticate(Authenticate::new(
+                            "com.example.ChallengeAuthenticator",
+                        )),
+                        Request::AuthResponse(answer) => {
+                            let token = answer.token.unwrap_or_default();
+                            // "rN" from the counting mechanism; anything else is round 0.
+                            let n: usize = token
+                                .get(1..)
+                                .and_then(|t| std::str::from_utf8(t).ok())
+                                .and_then(|t| t.parse().ok())
+                                .unwrap_or(0);
+                            if n < rounds {
+                                Response::AuthChallenge(AuthChallenge {
+                                    token: Some(Bytes::from(format!("c{}", n + 1))),
+                                })
+                            } else {
+                                Response::AuthSuccess(AuthSuccess {
+                                    token: Some(Bytes::from_static(b"welcome")),
+                                })
+                            }
+                        }
+                        other => panic!("unexpected {other:?}"),
+                    };
+                    let mut out = BytesMut::new();
+                    codec
+                        .encode_response(&ResponseFrame::new(request.stream, response), &mut out)
+                        .unwrap();
+                    socket.write_all(&out).await.unwrap();
+                }
+                if socket.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                    return;
+                }
+            }
+        });
+        address
+    }
+
+    fn config(auth: Arc<dyn AuthProvider>) -> ConnectionConfig {
+        ConnectionConfig {
+            version: ProtocolVersion::V2,
+            compression: None,
+            auth: Some(auth),
+            tls: None,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(5),
+            heartbeat_interval: None,
+            keyspace: None,
+            max_frame_size: 1 << 20,
+        }
+    }
+
+    #[tokio::test]
+    async fn sasl_challenges_loop_until_success() {
+        let address = challenging_server(3).await;
+        let provider = CountingProvider::default();
+        let challenges = provider.challenges.clone();
+        let connection = Connection::open(address, &config(Arc::new(provider)), None, None)
+            .await
+            .unwrap();
+        assert_eq!(challenges.load(Ordering::SeqCst), 3);
+        assert!(!connection.is_closed());
+    }
+
+    #[tokio::test]
+    async fn an_authenticator_that_gives_up_fails_the_connection() {
+        let address = challenging_server(1).await;
+        let error = Connection::open(
+            address,
+            &config(Arc::new(crate::auth::PlainTextAuthProvider::new("u", "p"))),
+            None,
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(error, ConnectionError::Auth { .. }), "{error}");
+    }
+}
