@@ -20,6 +20,8 @@ use crate::statement::{check_applied, Bound, Cql, Options, Target};
 enum Kind<M> {
     Insert,
     Update(Vec<Assignment<M>>),
+    /// UPDATE of these columns (schema indexes) to the instance's values.
+    UpdateColumns(Vec<usize>),
     Delete,
 }
 
@@ -89,6 +91,12 @@ pub trait ModelExt: Model {
 impl<M: Model> ModelExt for M {}
 
 impl<'a, M: Model> Write<'a, M> {
+    /// UPDATE of the given columns to this instance's values (what
+    /// [`Tracked`](crate::Tracked) sends for the changed fields).
+    pub(crate) fn update_columns(model: &'a M, columns: Vec<usize>) -> Self {
+        Write::new(model, Kind::UpdateColumns(columns))
+    }
+
     fn new(model: &'a M, kind: Kind<M>) -> Self {
         Write {
             model,
@@ -339,6 +347,35 @@ impl<'a, M: Model> Write<'a, M> {
                 self.condition_clause(&mut cql)?;
                 Ok(cql)
             }
+            Kind::UpdateColumns(columns) => {
+                if columns.is_empty() {
+                    return Err(Self::invalid("an update needs at least one column"));
+                }
+                self.model.validate()?;
+                let mut cql = Cql::new(format!("UPDATE {table}"));
+                self.using_clause(&mut cql, true)?;
+                let mut sets = Vec::new();
+                for &index in columns {
+                    let column = &schema.columns[index];
+                    if column.is_primary_key() {
+                        return Err(Self::invalid(format!(
+                            "{} is part of the primary key and cannot be updated",
+                            column.name
+                        )));
+                    }
+                    sets.push(format!("{} = ?", quote(column.name)));
+                    let value = self
+                        .model
+                        .column_value(index, version)
+                        .map_err(|e| MapperError::Driver(e.into()))?;
+                    cql.values.push(Bound::Raw(value));
+                }
+                cql.text.push_str(" SET ");
+                cql.text.push_str(&sets.join(", "));
+                self.key_clause(&mut cql, version)?;
+                self.condition_clause(&mut cql)?;
+                Ok(cql)
+            }
             Kind::Delete => {
                 let mut cql = Cql::new(format!("DELETE FROM {table}"));
                 self.using_clause(&mut cql, false)?;
@@ -357,7 +394,7 @@ impl<'a, M: Model> Write<'a, M> {
         // Re-running a plain insert or delete of given values is safe.
         options.idempotent = matches!(self.condition, Condition::None)
             && !M::schema().is_counter_table()
-            && !matches!(self.kind, Kind::Update(_));
+            && !matches!(self.kind, Kind::Update(_) | Kind::UpdateColumns(_));
         let cql = self.cql(&target.keyspace, version)?;
         let result = target.execute(cql, &options).await?;
         check_applied(&result)

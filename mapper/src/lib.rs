@@ -140,3 +140,6 @@ pub mod prelude {
     pub use crate::model::Model;
     pub use crate::query::QuerySet;
 }
+pub mod tracked;
+
+pub use tracked::Tracked;

@@ -408,6 +408,12 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
+    /// The only matching row, tracked for changes: its
+    /// [`save`](crate::Tracked::save) updates only what changed.
+    pub async fn get_tracked(&self) -> Result<crate::Tracked<M>> {
+        crate::Tracked::loaded(self.get().await?)
+    }
+
     /// How many rows match (`SELECT COUNT(*)`).
     pub async fn count(&self) -> Result<i64> {
         let target = self.target()?;

@@ -97,6 +97,7 @@ async fn the_mapper_end_to_end() {
     cqlengine::connection::register_session("default", session.clone(), Some("app"), true);
 
     crud(&cluster).await;
+    change_tracking(&cluster).await;
     queries().await;
     lightweight_transactions().await;
     ttl_and_timestamps().await;
@@ -523,4 +524,40 @@ async fn named_connections(cluster: &TestCluster) {
     assert_eq!(back.name, "named");
     let err = User::objects().using("nope").all().await.unwrap_err();
     assert!(matches!(err, MapperError::NoConnection { .. }), "{err}");
+}
+
+async fn change_tracking(cluster: &TestCluster) {
+    user(70, "tracked", Some(5)).save().await.unwrap();
+    let mut tracked = User::filter(user::id.eq(70)).get_tracked().await.unwrap();
+    assert!(
+        !tracked.save().await.unwrap(),
+        "nothing changed, nothing sent"
+    );
+    tracked.name = "renamed".into();
+    tracked.age = None;
+    assert_eq!(tracked.changed_columns().unwrap(), vec!["name", "age"]);
+    cluster.activity().clear();
+    assert!(tracked.save().await.unwrap());
+    let statements: Vec<String> = cluster
+        .activity()
+        .entries()
+        .into_iter()
+        .filter(|e| e.opcode == cqlengine::driver::protocol::Opcode::Execute)
+        .filter_map(|e| cluster.faults().prepared_text(e.prepared_id.as_ref()?))
+        .collect();
+    assert_eq!(
+        statements,
+        vec!["UPDATE \"app\".\"users\" SET \"name\" = ?, \"age\" = ? WHERE \"id\" = ?".to_string()],
+        "one UPDATE of the changed columns, the null included"
+    );
+    let back = User::filter(user::id.eq(70)).get().await.unwrap();
+    assert_eq!((back.name.as_str(), back.age), ("renamed", None));
+    assert!(tracked.changed_columns().unwrap().is_empty());
+    // A new primary key is a new row.
+    tracked.id = 71;
+    tracked.save_with(|w| w.ttl(600)).await.unwrap();
+    assert_eq!(
+        User::filter(user::id.in_([70, 71])).count().await.unwrap(),
+        2
+    );
 }

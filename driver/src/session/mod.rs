@@ -191,8 +191,9 @@ impl Session {
 
     /// Prepares a statement, or returns it from the session's cache (keyed by
     /// keyspace and text). It is prepared on the first host of the plan, then
-    /// on the other hosts in the background, and again on any host that
-    /// comes back or joins.
+    /// on the other hosts of the plan concurrently, and again on any host
+    /// that comes back or joins; an execution that still meets `Unprepared`
+    /// re-prepares on that host and retries once.
     pub async fn prepare(&self, query: impl Into<Query>) -> Result<PreparedStatement, QueryError> {
         let query = query.into();
         let keyspace = self.inner.keyspace();
@@ -237,18 +238,18 @@ impl Session {
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .insert(key, statement.clone());
-                    let others: Vec<Arc<Host>> = plan
-                        .iter()
-                        .filter(|h| h.address() != host.address())
-                        .cloned()
-                        .collect();
-                    let inner = self.inner.clone();
-                    let text = statement.text.clone();
-                    tokio::spawn(async move {
-                        for host in others {
-                            prepare_on_host(&inner, &host, &text).await;
-                        }
-                    });
+                    // As the DataStax drivers do, the other hosts prepare it
+                    // too before this returns (concurrently, failures only
+                    // logged), so that the first executions routed to them
+                    // do not come back Unprepared.
+                    let mut others = tokio::task::JoinSet::new();
+                    for other in plan.iter().filter(|h| h.address() != host.address()) {
+                        let inner = self.inner.clone();
+                        let other = other.clone();
+                        let text = statement.text.clone();
+                        others.spawn(async move { prepare_on_host(&inner, &other, &text).await });
+                    }
+                    while others.join_next().await.is_some() {}
                     return Ok(statement);
                 }
                 Err(error @ QueryError::Server(_)) => return Err(error),
@@ -552,13 +553,14 @@ impl Session {
     }
 }
 
-/// Prepares `text` on one host (best effort, for hosts that come up).
+/// Prepares `text` on one host (best effort: for the other hosts of a
+/// PREPARE, and for hosts that come up).
 async fn prepare_on_host(inner: &SessionInner, host: &Host, text: &str) {
     let Some(connection) = inner.state.pool(host.address()).and_then(|p| p.pick()) else {
         return;
     };
     if let Err(error) = execute::prepare_on(&connection, text, inner.config.request_timeout).await {
-        tracing::debug!(host = %host.address(), %error, "background prepare failed");
+        tracing::debug!(host = %host.address(), %error, "prepare on another host failed");
     }
 }
 
