@@ -1,0 +1,9 @@
+use cqlengine::Model;
+
+#[derive(Model)]
+pub enum Shape {
+    Circle,
+    Square,
+}
+
+fn main() {}
