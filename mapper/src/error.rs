@@ -88,6 +88,44 @@ pub enum MapperError {
         /// The name.
         name: String,
     },
+    /// `get` on a [`NamedTable`](crate::named::NamedTable) found no row.
+    #[error("{keyspace}.{table}.DoesNotExist: no row matches the query")]
+    TableDoesNotExist {
+        /// The keyspace.
+        keyspace: String,
+        /// The table.
+        table: String,
+    },
+    /// `get` on a [`NamedTable`](crate::named::NamedTable) found more than
+    /// one row.
+    #[error("{keyspace}.{table}.MultipleObjectsReturned: {count} rows match the query")]
+    TableMultipleObjectsReturned {
+        /// The keyspace.
+        keyspace: String,
+        /// The table.
+        table: String,
+        /// How many rows were found (at least 2).
+        count: usize,
+    },
+    /// A [`NamedTable`](crate::named::NamedTable) is not in the driver's
+    /// schema metadata, even after reading the schema again.
+    #[error("no table {keyspace}.{table} in the cluster's schema metadata")]
+    UnknownTable {
+        /// The keyspace.
+        keyspace: String,
+        /// The table.
+        table: String,
+    },
+    /// A result of a [`NamedTable`](crate::named::NamedTable) query could
+    /// not be read.
+    #[error("could not read a row of {table}: {source}")]
+    TableRow {
+        /// The table, as `keyspace.table`.
+        table: String,
+        /// Why.
+        #[source]
+        source: RowError,
+    },
     /// Schema management refused to go on (a primary key mismatch).
     #[error("cannot sync {table}: {message}")]
     Schema {

@@ -131,7 +131,10 @@ pub use dml::{ModelExt, Write};
 pub mod batch;
 
 pub use batch::BatchQuery;
+pub mod named;
+
 pub use cql_driver::BatchType;
+pub use named::{NamedColumn, NamedFilter, NamedKeyspace, NamedQuerySet, NamedTable};
 
 /// The traits and types most code needs: `use cqlengine::prelude::*;`.
 pub mod prelude {
