@@ -7,8 +7,8 @@
 //! `CQL_PASSWORD` and `CQL_COMPRESSION=lz4|snappy`.
 //!
 //! ```sh
-//! cargo run -p cql-driver --example quickstart
-//! CQL_CONTACT_POINTS=127.0.0.1:9042 cargo run -p cql-driver --example quickstart
+//! cargo run -p cql-driver --example driver_quickstart
+//! CQL_CONTACT_POINTS=127.0.0.1:9042 cargo run -p cql-driver --example driver_quickstart
 //! ```
 
 use std::error::Error;
