@@ -89,9 +89,11 @@ pub use schema::{ClusteringOrder, ColumnDef, ColumnRole, ModelSchema};
 /// What the derive's generated code uses; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::model::{check_discriminator, select_variant, variant_column_value};
     pub use cql_driver::{FromRow, Row, RowError};
     pub use cql_protocol::value::{to_raw_value, ValueError};
     pub use cql_protocol::{ColumnType, ProtocolVersion, RawValue};
+    pub use cqlengine_derive::__enum_columns;
     pub use std::sync::OnceLock;
 }
 

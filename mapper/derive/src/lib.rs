@@ -48,6 +48,7 @@
 //! types at run time.
 
 mod parse;
+mod poly;
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -65,8 +66,26 @@ use crate::parse::{strip_option, DefaultFill, ModelDef, Role, TypeOverride};
 #[proc_macro_derive(Model, attributes(cql))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
+    if let syn::Data::Enum(data) = &input.data {
+        return match poly::parse_enum(&input, data) {
+            Ok(model) => poly::expand_enum(&model).into(),
+            Err(error) => error.to_compile_error().into(),
+        };
+    }
     match parse::parse(&input) {
         Ok(model) => expand(&model).into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}
+
+/// The column module of a polymorphic enum model: called by the column
+/// list macros of its variants, one after the other, each adding its
+/// columns; the last call makes the module. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __enum_columns(input: TokenStream) -> TokenStream {
+    match syn::parse::Parser::parse(poly::parse_columns_call, input) {
+        Ok(call) => poly::expand_columns_call(call).into(),
         Err(error) => error.to_compile_error().into(),
     }
 }
@@ -133,10 +152,34 @@ fn expand(model: &ModelDef) -> TokenStream2 {
 
     let value_arms = model.fields.iter().enumerate().map(|(i, f)| {
         let field = &f.ident;
-        quote! {
-            #i => ::cqlengine::__private::to_raw_value(&self.#field, &schema.columns[#i].ty, version),
+        match &model.discriminator_value {
+            // A polymorphic model always writes its own discriminator value.
+            Some(value) if f.discriminator => quote! {
+                #i => ::cqlengine::__private::to_raw_value(#value, &schema.columns[#i].ty, version),
+            },
+            _ => quote! {
+                #i => ::cqlengine::__private::to_raw_value(&self.#field, &schema.columns[#i].ty, version),
+            },
         }
     });
+    let discriminator_check = match &model.discriminator_value {
+        Some(value) => {
+            let i = model
+                .fields
+                .iter()
+                .position(|f| f.discriminator)
+                .expect("the parser requires a discriminator field with discriminator_value");
+            quote! {
+                ::cqlengine::__private::check_discriminator(
+                    row,
+                    #model_name,
+                    &<Self as ::cqlengine::Model>::schema().columns[#i],
+                    #value,
+                )?;
+            }
+        }
+        None => quote!(),
+    };
 
     let validations = model.fields.iter().enumerate().map(|(i, f)| {
         let field = &f.ident;
@@ -205,6 +248,28 @@ fn expand(model: &ModelDef) -> TokenStream2 {
         }
     });
     let field_count = model.fields.len();
+    let checked_schema = checked_schema();
+
+    // The column list, for the column module of a polymorphic enum model
+    // that has this struct as a variant (see `poly::expand_enum`).
+    let list_macro = poly::column_list_macro(ident);
+    let entries = model.fields.iter().map(|f| {
+        let field = &f.ident;
+        let name = &f.db_name;
+        let ty = strip_option(&f.ty).unwrap_or(&f.ty);
+        quote!((#field #name #ty))
+    });
+    let column_list = quote! {
+        #[doc(hidden)]
+        macro_rules! #list_macro {
+            ($($args:tt)*) => {
+                ::cqlengine::__private::__enum_columns! { $($args)* { #(#entries)* } }
+            };
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub(crate) use #list_macro;
+    };
 
     quote! {
         #[automatically_derived]
@@ -219,6 +284,7 @@ fn expand(model: &ModelDef) -> TokenStream2 {
                     columns: ::std::vec![#(#columns),*],
                     options: ::std::vec![#(#options),*],
                     discriminator_value: #discriminator_value,
+                    variants: ::std::vec::Vec::new(),
                 })
             }
 
@@ -252,6 +318,8 @@ fn expand(model: &ModelDef) -> TokenStream2 {
                 #(#validations)*
                 ::core::result::Result::Ok(())
             }
+
+            #checked_schema
         }
 
         #[automatically_derived]
@@ -259,11 +327,14 @@ fn expand(model: &ModelDef) -> TokenStream2 {
             fn from_row(
                 row: &::cqlengine::__private::Row,
             ) -> ::core::result::Result<Self, ::cqlengine::__private::RowError> {
+                #discriminator_check
                 ::core::result::Result::Ok(#ident {
                     #(#reads)*
                 })
             }
         }
+
+        #column_list
 
         #[doc = #module_doc]
         #[allow(unused_imports)]
@@ -271,6 +342,25 @@ fn expand(model: &ModelDef) -> TokenStream2 {
             use super::*;
 
             #(#consts)*
+        }
+    }
+}
+
+/// `Model::checked_schema`, with the check's outcome cached.
+fn checked_schema() -> TokenStream2 {
+    quote! {
+        fn checked_schema() -> ::core::result::Result<
+            &'static ::cqlengine::ModelSchema,
+            ::cqlengine::MapperError,
+        > {
+            static CHECKED: ::cqlengine::__private::OnceLock<
+                ::core::result::Result<(), ::cqlengine::MapperError>,
+            > = ::cqlengine::__private::OnceLock::new();
+            let schema = <Self as ::cqlengine::Model>::schema();
+            CHECKED
+                .get_or_init(|| schema.check())
+                .clone()
+                .map(|()| schema)
         }
     }
 }
