@@ -412,6 +412,21 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
+    /// Checks the query the user wrote, before the discriminator condition
+    /// is added: that condition only narrows it, except on a partition key
+    /// discriminator, which completes the partition key (the query as
+    /// sent is checked then).
+    fn check_where(&self) -> Result<()> {
+        match self.kind_filter() {
+            KindFilter::Server { index, .. }
+                if M::schema().columns[index].role == ColumnRole::PartitionKey =>
+            {
+                Ok(())
+            }
+            _ => self.validate_where(),
+        }
+    }
+
     /// The query set as sent (with the discriminator condition, or the
     /// changes client-side skipping needs), and the discriminator to check
     /// client-side, if any.
@@ -484,7 +499,7 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn select_cql(&self, what: &str, keyspace: &str, limit: Option<u32>) -> Result<Cql<'_>> {
-        self.validate_where()?;
+        self.check_where()?;
         let schema = M::schema();
         let mut cql = Cql::new(format!(
             "SELECT {what} FROM {}",
@@ -519,7 +534,7 @@ impl<M: Model> QuerySet<M> {
     /// The rows, as a stream that fetches one page at a time.
     pub async fn stream(&self) -> Result<ModelStream<M>> {
         let target = self.target()?;
-        self.validate_where()?;
+        self.check_where()?;
         let (query, client) = self.effective();
         let what = query.selected(M::schema())?;
         let cql = query.select_cql(&what, &target.keyspace, None)?;
@@ -558,7 +573,7 @@ impl<M: Model> QuerySet<M> {
     /// The first row, if any.
     pub async fn first(&self) -> Result<Option<M>> {
         let target = self.target()?;
-        self.validate_where()?;
+        self.check_where()?;
         let (query, client) = self.effective();
         if client.is_some() {
             return self.stream().await?.next().await.transpose();
@@ -581,7 +596,7 @@ impl<M: Model> QuerySet<M> {
     /// `MultipleObjectsReturned` if more (the query stops reading at two).
     pub async fn get(&self) -> Result<M> {
         let target = self.target()?;
-        self.validate_where()?;
+        self.check_where()?;
         let model = M::schema().model;
         let (query, client) = self.effective();
         if client.is_some() {
@@ -624,7 +639,7 @@ impl<M: Model> QuerySet<M> {
     /// rows of its kind are counted (see the type's documentation).
     pub async fn count(&self) -> Result<i64> {
         let target = self.target()?;
-        self.validate_where()?;
+        self.check_where()?;
         let model = M::schema().model;
         let (query, client) = self.effective();
         if let Some((column, value)) = client {
@@ -654,7 +669,7 @@ impl<M: Model> QuerySet<M> {
     /// `values_list`).
     pub async fn values_list(&self, columns: &[&str]) -> Result<Vec<Row>> {
         let target = self.target()?;
-        self.validate_where()?;
+        self.check_where()?;
         let what = self.clone().only(columns).selected(M::schema())?;
         let (query, client) = match self.effective() {
             // Only what was asked for is selected, so the discriminator is
