@@ -35,9 +35,34 @@
 //! | `discriminator` | the discriminator column of a polymorphic table (one at most, not a counter or collection) |
 //! | `default`, `default = "path::to::function"` | when the column is missing from a row (a partial select), or null and the field is not an `Option`, the field is `Default::default()` or `function()` instead of an error |
 //!
+//! # Polymorphic models
+//!
+//! A struct with `discriminator_value` is one kind of row of a shared
+//! table: its `column_value` of the discriminator column is always that
+//! value (whatever the field holds), and its `FromRow` refuses a row whose
+//! discriminator holds another value. `validate` does not look at it.
+//!
+//! On an enum whose variants each hold one such model struct
+//! (`Cat(Cat)`), the derive makes the polymorphic model of the table:
+//! its schema is the union of the variants' columns
+//! (`ModelSchema::polymorphic`), `column_value` and `validate` delegate to
+//! the active variant (a column the variant lacks is null), `FromRow`
+//! builds the variant the row's discriminator names, `From<Variant>` is
+//! implemented for each variant, and the column module (the enum's name in
+//! snake case, or `#[cql(module = "...")]`, the only key an enum takes)
+//! holds the union's columns, each typed as in the first variant that has
+//! it. The variants must be model structs of the same crate whose field
+//! types can be named where the enum is defined (the struct derive leaves
+//! a hidden macro listing its columns, which the enum's column module is
+//! built from). Whether the variants fit together (one table, one primary
+//! key, one discriminator column, distinct values, one type per column) is
+//! checked at run time, by `ModelSchema::check`, at first use.
+//!
 //! # Checked at compile time
 //!
-//! A model is a struct with named fields and no generics; keys are known;
+//! A model is a struct with named fields and no generics, or an enum of
+//! one-field tuple variants with at least one variant and no generics;
+//! keys are known;
 //! `order` is on a clustering key; a field is not both a partition and a
 //! clustering key; a key is not static; there is at most one discriminator,
 //! not a counter and not a collection; a counter is an `i64`, not in the
@@ -58,8 +83,9 @@ use syn::{parse_macro_input, DeriveInput};
 
 use crate::parse::{strip_option, DefaultFill, ModelDef, Role, TypeOverride};
 
-/// Derives `cqlengine::Model` and `cql_driver::FromRow` for a struct, and
-/// makes a module of its typed column constants.
+/// Derives `cqlengine::Model` and `cql_driver::FromRow` for a struct (or a
+/// polymorphic enum of model structs), and makes a module of its typed
+/// column constants.
 ///
 /// See the crate documentation for the attributes, and `cqlengine::Model`
 /// (the re-export) for an example.
