@@ -110,7 +110,7 @@ impl BatchQuery {
             }
         };
         let target = Target::resolve(
-            M::schema(),
+            M::checked_schema()?,
             write.keyspace.as_deref(),
             Some(connection.name()),
         )?;

@@ -72,6 +72,11 @@ pub trait ModelExt: Model {
 
     /// INSERT of this instance: its primary key and every non-null column
     /// (nulls are left out, so no tombstone is written).
+    ///
+    /// A variant of a polymorphic model writes its `discriminator_value`
+    /// into the discriminator column, whatever the field holds; an enum
+    /// model writes its active variant's columns (the columns only other
+    /// variants have are left out).
     fn save(&self) -> Write<'_, Self> {
         Write::new(self, Kind::Insert)
     }
@@ -192,7 +197,7 @@ impl<'a, M: Model> Write<'a, M> {
 
     pub(crate) fn target(&self) -> Result<Target> {
         Target::resolve(
-            M::schema(),
+            M::checked_schema()?,
             self.keyspace.as_deref(),
             self.connection.as_deref(),
         )
@@ -323,6 +328,16 @@ impl<'a, M: Model> Write<'a, M> {
             Kind::Update(assignments) => {
                 if assignments.is_empty() {
                     return Err(Self::invalid("an update needs at least one assignment"));
+                }
+                if let Some(a) = assignments.iter().find(|a| {
+                    schema.discriminator_value.is_some() && schema.columns[a.index].discriminator
+                }) {
+                    return Err(Self::invalid(format!(
+                        "{} is the discriminator of {}, which always holds {:?}",
+                        schema.columns[a.index].name,
+                        schema.model,
+                        schema.discriminator_value.unwrap_or_default()
+                    )));
                 }
                 if let Some(a) = assignments
                     .iter()

@@ -38,6 +38,59 @@ pub use cql_driver as driver;
 /// compile time; the model must be defined at module level (not inside a
 /// function), since its column module refers to it as `super::Name`.
 ///
+/// # Polymorphic models
+///
+/// Model structs sharing a table, each with its `discriminator_value`, are
+/// the kinds of rows of that table; an enum of them with
+/// `#[derive(Model)]` is the model of the whole table. A variant always
+/// writes its discriminator value, refuses rows of other kinds, and its
+/// query sets keep to its kind (see [`QuerySet`]); the enum reads each row
+/// into the variant its discriminator names. Variants that do not fit
+/// together (different tables or primary keys, duplicate values...) are a
+/// [`MapperError::ModelDefinition`] at first use.
+///
+/// ```
+/// use cqlengine::Model;
+/// use cqlengine::driver::FromRow;
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// #[cql(table = "animals", discriminator_value = "cat")]
+/// pub struct Cat {
+///     #[cql(partition_key)]
+///     pub id: i32,
+///     #[cql(discriminator, index)]
+///     pub kind: String,
+///     pub lives: Option<i32>,
+/// }
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// #[cql(table = "animals", discriminator_value = "dog")]
+/// pub struct Dog {
+///     #[cql(partition_key)]
+///     pub id: i32,
+///     #[cql(discriminator, index)]
+///     pub kind: String,
+///     pub good: Option<bool>,
+/// }
+///
+/// /// Any animal.
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// pub enum Animal {
+///     Cat(Cat),
+///     Dog(Dog),
+/// }
+///
+/// # fn main() {
+/// let names: Vec<&str> = Animal::schema().columns.iter().map(|c| c.name).collect();
+/// assert_eq!(names, ["id", "kind", "lives", "good"]);
+/// Animal::schema().check().unwrap();
+/// // The union's columns, typed.
+/// let _ = animal::good.eq(true);
+/// let tom = Animal::from(Cat { id: 1, kind: String::new(), lives: Some(9) });
+/// # let _ = tom;
+/// # }
+/// ```
+///
 /// ```
 /// use std::collections::BTreeSet;
 ///
@@ -89,9 +142,11 @@ pub use schema::{ClusteringOrder, ColumnDef, ColumnRole, ModelSchema};
 /// What the derive's generated code uses; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::model::{check_discriminator, select_variant, variant_column_value};
     pub use cql_driver::{FromRow, Row, RowError};
     pub use cql_protocol::value::{to_raw_value, ValueError};
     pub use cql_protocol::{ColumnType, ProtocolVersion, RawValue};
+    pub use cqlengine_derive::__enum_columns;
     pub use std::sync::OnceLock;
 }
 

@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 
 use bytes::Bytes;
-use cql_driver::FromRow;
+use cql_driver::{FromRow, Row, RowError};
 use cql_protocol::value::{CqlTimestamp, DeserializeValue, SerializeValue, ValueError};
 use cql_protocol::{ColumnType, ProtocolVersion, RawValue};
 use uuid::Uuid;
 
-use crate::error::ValidationError;
-use crate::schema::ModelSchema;
+use crate::error::{MapperError, ValidationError};
+use crate::schema::{ColumnDef, ModelSchema};
 
 /// A Rust type that can be a model field: its CQL type, and what validation
 /// needs to know of a value.
@@ -125,6 +125,124 @@ pub trait Model: FromRow + Send + Sync + Sized + 'static {
 
     /// Checks every field: required, text lengths, collection sizes.
     fn validate(&self) -> Result<(), ValidationError>;
+
+    /// The schema, once [`ModelSchema::check`] accepts it: query sets,
+    /// writes and batches call this before anything is sent, so a broken
+    /// definition (say, polymorphic variants on different tables) is a
+    /// [`MapperError::ModelDefinition`] at first use. The derive caches
+    /// the outcome; this default checks at every call.
+    fn checked_schema() -> Result<&'static ModelSchema, MapperError> {
+        let schema = Self::schema();
+        schema.check()?;
+        Ok(schema)
+    }
+}
+
+/// The value of the column named `name` of a model (a variant of a
+/// polymorphic enum model), or null if the model has no such column; the
+/// enum's derived `column_value` calls it.
+#[doc(hidden)]
+pub fn variant_column_value<M: Model>(
+    model: &M,
+    name: &str,
+    version: ProtocolVersion,
+) -> Result<RawValue, ValueError> {
+    match M::schema().column(name) {
+        Some((index, _)) => model.column_value(index, version),
+        None => Ok(RawValue::Null),
+    }
+}
+
+/// The error of a row whose discriminator does not select the model.
+fn discriminator_error(column: &str, ty: &ColumnType, reason: String) -> RowError {
+    RowError::Value {
+        column: column.to_string(),
+        source: ValueError::Malformed {
+            cql_type: ty.clone(),
+            reason,
+        },
+    }
+}
+
+fn describe(raw: Option<&[u8]>) -> String {
+    match raw {
+        Some(bytes) => format!("{:?}", String::from_utf8_lossy(bytes)),
+        None => "null".to_string(),
+    }
+}
+
+/// Refuses a row whose discriminator column holds another value than
+/// `value`, the discriminator value of `model`; a row without the column
+/// (a partial select) passes. The derived `FromRow` of a model with a
+/// `discriminator_value` calls it.
+#[doc(hidden)]
+pub fn check_discriminator(
+    row: &Row,
+    model: &'static str,
+    column: &ColumnDef,
+    value: &'static str,
+) -> Result<(), RowError> {
+    match row.raw(column.name) {
+        None => Ok(()),
+        Some(Some(bytes)) if bytes == value.as_bytes() => Ok(()),
+        Some(raw) => Err(discriminator_error(
+            column.name,
+            &column.ty,
+            format!(
+                "the discriminator is {}, not {model}'s {value:?}",
+                describe(raw)
+            ),
+        )),
+    }
+}
+
+/// Which of `variants` (their discriminator values, in order) the row's
+/// discriminator column selects: the index, or an error naming the value.
+/// The derived `FromRow` of a polymorphic enum model calls it.
+#[doc(hidden)]
+pub fn select_variant(
+    row: &Row,
+    model: &'static str,
+    schema: &ModelSchema,
+) -> Result<usize, RowError> {
+    let Some((_, column)) = schema.discriminator() else {
+        return Err(discriminator_error(
+            "?",
+            &ColumnType::Varchar,
+            format!("{model} has no discriminator column"),
+        ));
+    };
+    let raw = match row.raw(column.name) {
+        Some(raw) => raw,
+        None => {
+            return Err(RowError::NoSuchColumn {
+                name: column.name.to_string(),
+            })
+        }
+    };
+    if let Some(bytes) = raw {
+        if let Some(i) = schema
+            .variants
+            .iter()
+            .position(|v| v.discriminator_value.is_some_and(|d| d.as_bytes() == bytes))
+        {
+            return Ok(i);
+        }
+    }
+    let known: Vec<&str> = schema
+        .variants
+        .iter()
+        .filter_map(|v| v.discriminator_value)
+        .collect();
+    Err(discriminator_error(
+        column.name,
+        &column.ty,
+        format!(
+            "unknown discriminator value {} for {model} (known: {})",
+            describe(raw),
+            known.join(", ")
+        ),
+    ))
 }
 
 /// Checks one field against its column's rules; the derive calls it for

@@ -1,6 +1,7 @@
 //! Query sets: lazy, immutable SELECT builders on a model, and the blind
 //! UPDATE and DELETE they can run.
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -17,6 +18,33 @@ use crate::model::Model;
 use crate::schema::{quote, ClusteringOrder, ColumnRole, ModelSchema};
 use crate::statement::{check_applied, Bound, Cql, Options, Target};
 
+/// How a query set of a polymorphic variant keeps to its kind's rows.
+#[derive(Debug, Clone, Copy)]
+enum KindFilter {
+    /// Not a variant: every row.
+    None,
+    /// `discriminator = value` in the WHERE clause.
+    Server {
+        index: usize,
+        value: &'static str,
+        allow_filtering: bool,
+    },
+    /// Rows of other kinds skipped as they are read.
+    Client {
+        column: &'static str,
+        value: &'static str,
+    },
+}
+
+/// Whether the row's `column` holds `value` (a row without the column
+/// passes: it cannot be told).
+fn is_kind(row: &Row, column: &str, value: &str) -> bool {
+    match row.raw(column) {
+        None => true,
+        Some(raw) => raw == Some(value.as_bytes()),
+    }
+}
+
 /// A stream of model instances, fetched page by page.
 pub type ModelStream<M> = Pin<Box<dyn Stream<Item = Result<M>> + Send>>;
 
@@ -26,6 +54,41 @@ pub type ModelStream<M> = Pin<Box<dyn Stream<Item = Result<M>> + Send>>;
 ///
 /// There is no implicit LIMIT, and rows are fetched lazily, one page at a
 /// time, by [`stream`](QuerySet::stream).
+///
+/// # Polymorphic models
+///
+/// A query set of an enum model (`Animal::objects()`) reads every row of
+/// the table, each into the variant its discriminator names (an unknown
+/// value is a [`MapperError::Row`]). A query set of one variant
+/// (`Cat::objects()`, a struct with a `discriminator_value`) keeps to the
+/// rows of its kind:
+///
+/// - when the discriminator column is a partition key column and the
+///   query restricts every other partition key column with `=` (or `IN`
+///   on the last one), `kind = 'cat'` is added to the WHERE clause;
+/// - when it is an indexed regular column, `kind = 'cat'` is added to the
+///   WHERE clause, with ALLOW FILTERING if the query has other conditions
+///   (Cassandra 2.0 wants it for a second index expression, or for an
+///   index expression inside a restricted partition; the rows read are
+///   never more than the query without it would read) — unless the
+///   query restricts `token(...)` or uses `IN` on the partition key,
+///   which Cassandra 2.0 does not combine with an index;
+/// - otherwise (no index, a clustering discriminator, the conditions
+///   above not met, or a condition of the query's own on the
+///   discriminator) the rows of other kinds are skipped as they are read
+///   by `stream`, `all`, `first` and `get`; the LIMIT is then applied
+///   while reading rather than by the server, the discriminator column is
+///   selected even if `only`/`defer` leave it out, and `count` reads the
+///   discriminator column of every matching row and counts those of its
+///   kind instead of sending `SELECT COUNT(*)`.
+///
+/// `values_list` skips rows of other kinds only when the discriminator is
+/// among the selected columns (or in the WHERE clause, as above); a
+/// `distinct` query set filters only on a partition key discriminator.
+/// The blind [`update`](QuerySet::update) and [`delete`](QuerySet::delete)
+/// add the discriminator to their WHERE clause only when it is a partition
+/// key column; otherwise they act on the primary key they are given,
+/// whatever the kind of the row.
 pub struct QuerySet<M> {
     filters: Vec<Arc<Filter<M>>>,
     limit: Option<u32>,
@@ -179,7 +242,7 @@ impl<M: Model> QuerySet<M> {
 
     fn target(&self) -> Result<Target> {
         Target::resolve(
-            M::schema(),
+            M::checked_schema()?,
             self.keyspace.as_deref(),
             self.connection.as_deref(),
         )
@@ -289,6 +352,131 @@ impl<M: Model> QuerySet<M> {
             .join(", "))
     }
 
+    /// How this query set keeps to the rows of its model's kind (see the
+    /// type's documentation).
+    fn kind_filter(&self) -> KindFilter {
+        let schema = M::schema();
+        let (Some(value), Some((index, column))) =
+            (schema.discriminator_value, schema.discriminator())
+        else {
+            return KindFilter::None;
+        };
+        let client = KindFilter::Client {
+            column: column.name,
+            value,
+        };
+        let on_discriminator = self
+            .filters
+            .iter()
+            .any(|f| f.target == FilterTarget::Column(index));
+        let on_token = self.filters.iter().any(|f| f.target == FilterTarget::Token);
+        let is_partition_key = column.role == ColumnRole::PartitionKey;
+        if self.distinct && !is_partition_key {
+            return KindFilter::None;
+        }
+        if on_discriminator || on_token {
+            return client;
+        }
+        let partition: Vec<usize> = schema.partition_key().map(|(i, _)| i).collect();
+        let last = partition.last().copied();
+        let op_on = |i: usize| {
+            self.filters
+                .iter()
+                .find(|f| f.target == FilterTarget::Column(i))
+                .map(|f| f.op)
+        };
+        if is_partition_key {
+            let others_restricted = partition.iter().filter(|&&i| i != index).all(|&i| {
+                op_on(i) == Some(Op::Eq) || (op_on(i) == Some(Op::In) && Some(i) == last)
+            });
+            return if others_restricted {
+                KindFilter::Server {
+                    index,
+                    value,
+                    allow_filtering: false,
+                }
+            } else {
+                client
+            };
+        }
+        let indexed = column.index && matches!(column.role, ColumnRole::Regular);
+        let partition_in = partition.iter().any(|&i| op_on(i) == Some(Op::In));
+        if indexed && !partition_in {
+            KindFilter::Server {
+                index,
+                value,
+                allow_filtering: !self.filters.is_empty(),
+            }
+        } else {
+            client
+        }
+    }
+
+    /// Checks the query the user wrote, before the discriminator condition
+    /// is added: that condition only narrows it, except on a partition key
+    /// discriminator, which completes the partition key (the query as
+    /// sent is checked then).
+    fn check_where(&self) -> Result<()> {
+        match self.kind_filter() {
+            KindFilter::Server { index, .. }
+                if M::schema().columns[index].role == ColumnRole::PartitionKey =>
+            {
+                Ok(())
+            }
+            _ => self.validate_where(),
+        }
+    }
+
+    /// The query set as sent (with the discriminator condition, or the
+    /// changes client-side skipping needs), and the discriminator to check
+    /// client-side, if any.
+    fn effective(&self) -> (Cow<'_, Self>, Option<(&'static str, &'static str)>) {
+        match self.kind_filter() {
+            KindFilter::None => (Cow::Borrowed(self), None),
+            KindFilter::Server {
+                index,
+                value,
+                allow_filtering,
+            } => {
+                let mut query = self.clone();
+                query.push_discriminator(index, value);
+                query.allow_filtering |= allow_filtering;
+                (Cow::Owned(query), None)
+            }
+            KindFilter::Client { column, value } => {
+                let mut query = self.clone();
+                query.limit = None;
+                if let Some(only) = &mut query.only {
+                    if !only.iter().any(|c| c == column) {
+                        only.push(column.to_string());
+                    }
+                }
+                query.defer.retain(|c| c != column);
+                (Cow::Owned(query), Some((column, value)))
+            }
+        }
+    }
+
+    fn push_discriminator(&mut self, index: usize, value: &'static str) {
+        let column: Column<M, String> = Column::new(index, M::schema().columns[index].name);
+        self.filters.push(Arc::new(column.eq(value)));
+    }
+
+    /// The query set a blind UPDATE or DELETE sends: with the
+    /// discriminator condition when it is a partition key column.
+    fn effective_for_write(&self) -> Cow<'_, Self> {
+        match self.kind_filter() {
+            KindFilter::Server { index, value, .. }
+                if M::schema().columns[index].role == ColumnRole::PartitionKey =>
+            {
+                let mut query = self.clone();
+                query.push_discriminator(index, value);
+                Cow::Owned(query)
+            }
+            _ => Cow::Borrowed(self),
+        }
+    }
+
     fn where_clause<'a>(&'a self, schema: &ModelSchema, cql: &mut Cql<'a>) {
         let mut conditions = Vec::new();
         for filter in &self.filters {
@@ -311,7 +499,7 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn select_cql(&self, what: &str, keyspace: &str, limit: Option<u32>) -> Result<Cql<'_>> {
-        self.validate_where()?;
+        self.check_where()?;
         let schema = M::schema();
         let mut cql = Cql::new(format!(
             "SELECT {what} FROM {}",
@@ -346,16 +534,30 @@ impl<M: Model> QuerySet<M> {
     /// The rows, as a stream that fetches one page at a time.
     pub async fn stream(&self) -> Result<ModelStream<M>> {
         let target = self.target()?;
-        let what = self.selected(M::schema())?;
-        let cql = self.select_cql(&what, &target.keyspace, None)?;
+        self.check_where()?;
+        let (query, client) = self.effective();
+        let what = query.selected(M::schema())?;
+        let cql = query.select_cql(&what, &target.keyspace, None)?;
         let rows = target.stream(cql, &self.options).await?;
-        Ok(Box::pin(rows.map(|row| {
-            let row = row?;
-            M::from_row(&row).map_err(|source| MapperError::Row {
-                model: M::schema().model,
-                source,
+        let models = rows
+            .filter(move |row| {
+                let keep = match (row, client) {
+                    (Ok(row), Some((column, value))) => is_kind(row, column, value),
+                    _ => true,
+                };
+                std::future::ready(keep)
             })
-        })))
+            .map(|row| {
+                let row = row?;
+                M::from_row(&row).map_err(|source| MapperError::Row {
+                    model: M::schema().model,
+                    source,
+                })
+            });
+        match (client, self.limit) {
+            (Some(_), Some(limit)) => Ok(Box::pin(models.take(limit as usize))),
+            _ => Ok(Box::pin(models)),
+        }
     }
 
     /// Every row, read into models (page by page, but all kept).
@@ -371,8 +573,13 @@ impl<M: Model> QuerySet<M> {
     /// The first row, if any.
     pub async fn first(&self) -> Result<Option<M>> {
         let target = self.target()?;
-        let what = self.selected(M::schema())?;
-        let cql = self.select_cql(&what, &target.keyspace, Some(1))?;
+        self.check_where()?;
+        let (query, client) = self.effective();
+        if client.is_some() {
+            return self.stream().await?.next().await.transpose();
+        }
+        let what = query.selected(M::schema())?;
+        let cql = query.select_cql(&what, &target.keyspace, Some(1))?;
         let result = target.execute(cql, &self.options).await?;
         let Some(row) = result.rows().ok().and_then(|r| r.first_row().ok()) else {
             return Ok(None);
@@ -389,10 +596,22 @@ impl<M: Model> QuerySet<M> {
     /// `MultipleObjectsReturned` if more (the query stops reading at two).
     pub async fn get(&self) -> Result<M> {
         let target = self.target()?;
-        let what = self.selected(M::schema())?;
-        let cql = self.select_cql(&what, &target.keyspace, Some(2))?;
-        let result = target.execute(cql, &self.options).await?;
+        self.check_where()?;
         let model = M::schema().model;
+        let (query, client) = self.effective();
+        if client.is_some() {
+            let mut stream = self.stream().await?;
+            let Some(found) = stream.next().await.transpose()? else {
+                return Err(MapperError::DoesNotExist { model });
+            };
+            return match stream.next().await.transpose()? {
+                None => Ok(found),
+                Some(_) => Err(MapperError::MultipleObjectsReturned { model, count: 2 }),
+            };
+        }
+        let what = query.selected(M::schema())?;
+        let cql = query.select_cql(&what, &target.keyspace, Some(2))?;
+        let result = target.execute(cql, &self.options).await?;
         let rows = result
             .rows()
             .map_err(|source| MapperError::Row { model, source })?;
@@ -414,12 +633,31 @@ impl<M: Model> QuerySet<M> {
         crate::Tracked::loaded(self.get().await?)
     }
 
-    /// How many rows match (`SELECT COUNT(*)`).
+    /// How many rows match (`SELECT COUNT(*)`). For a variant of a
+    /// polymorphic model whose kind cannot be filtered by the server, the
+    /// discriminator column of every matching row is read instead and the
+    /// rows of its kind are counted (see the type's documentation).
     pub async fn count(&self) -> Result<i64> {
         let target = self.target()?;
-        let cql = self.select_cql("COUNT(*)", &target.keyspace, None)?;
-        let result = target.execute(cql, &self.options).await?;
+        self.check_where()?;
         let model = M::schema().model;
+        let (query, client) = self.effective();
+        if let Some((column, value)) = client {
+            let cql = query.select_cql(&quote(column), &target.keyspace, None)?;
+            let mut rows = target.stream(cql, &self.options).await?;
+            let mut count: i64 = 0;
+            while let Some(row) = rows.next().await {
+                if is_kind(&row?, column, value) {
+                    count += 1;
+                    if self.limit.is_some_and(|limit| count >= i64::from(limit)) {
+                        break;
+                    }
+                }
+            }
+            return Ok(count);
+        }
+        let cql = query.select_cql("COUNT(*)", &target.keyspace, None)?;
+        let result = target.execute(cql, &self.options).await?;
         let row = result
             .first_row()
             .map_err(|source| MapperError::Row { model, source })?;
@@ -431,12 +669,22 @@ impl<M: Model> QuerySet<M> {
     /// `values_list`).
     pub async fn values_list(&self, columns: &[&str]) -> Result<Vec<Row>> {
         let target = self.target()?;
+        self.check_where()?;
         let what = self.clone().only(columns).selected(M::schema())?;
-        let cql = self.select_cql(&what, &target.keyspace, None)?;
+        let (query, client) = match self.effective() {
+            // Only what was asked for is selected, so the discriminator is
+            // checked if it is among it, and the LIMIT stays the server's.
+            (_, Some(kind)) => (Cow::Borrowed(self), Some(kind)),
+            other => other,
+        };
+        let cql = query.select_cql(&what, &target.keyspace, None)?;
         let mut rows = target.stream(cql, &self.options).await?;
         let mut all = Vec::new();
         while let Some(row) = rows.next().await {
-            all.push(row?);
+            let row = row?;
+            if client.is_none_or(|(column, value)| is_kind(&row, column, value)) {
+                all.push(row);
+            }
         }
         Ok(all)
     }
@@ -444,11 +692,12 @@ impl<M: Model> QuerySet<M> {
     /// A blind UPDATE of every row the filters select (which must name
     /// the whole primary key, or the partition key for static columns).
     pub async fn update(&self, assignments: Vec<Assignment<M>>) -> Result<()> {
+        let target = self.target()?;
         if assignments.is_empty() {
             return Err(Self::invalid("an update needs at least one assignment"));
         }
-        self.check_key_filters(&assignments)?;
-        let target = self.target()?;
+        let query = self.effective_for_write();
+        query.check_key_filters(&assignments)?;
         let schema = M::schema();
         let mut cql = Cql::new(format!(
             "UPDATE {} SET ",
@@ -460,7 +709,7 @@ impl<M: Model> QuerySet<M> {
             cql.values
                 .extend(assignment.values.iter().map(|v| Bound::Ref(v.as_ref())));
         }
-        self.where_clause(schema, &mut cql);
+        query.where_clause(schema, &mut cql);
         let result = target.execute(cql, &self.options).await?;
         check_applied(&result)
     }
@@ -468,6 +717,12 @@ impl<M: Model> QuerySet<M> {
     /// A DELETE of the rows the filters select (the whole partition key,
     /// and optionally clustering columns with =).
     pub async fn delete(&self) -> Result<()> {
+        let target = self.target()?;
+        let query = self.effective_for_write();
+        query.delete_with(target).await
+    }
+
+    async fn delete_with(&self, target: Target) -> Result<()> {
         let schema = M::schema();
         for (i, column) in schema.partition_key() {
             if !self
@@ -491,7 +746,6 @@ impl<M: Model> QuerySet<M> {
                 f.op.cql()
             )));
         }
-        let target = self.target()?;
         let mut cql = Cql::new(format!(
             "DELETE FROM {}",
             schema.qualified_name(&target.keyspace)

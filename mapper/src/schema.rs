@@ -96,11 +96,56 @@ pub struct ModelSchema {
     pub options: Vec<(&'static str, String)>,
     /// The discriminator value of this model, for polymorphic tables.
     pub discriminator_value: Option<&'static str>,
+    /// For a polymorphic enum model, the schemas of its variants, in
+    /// declaration order (empty for a struct model). The enum's columns are
+    /// the union of theirs; [`check`](ModelSchema::check) verifies that
+    /// they share one table.
+    pub variants: Vec<&'static ModelSchema>,
 }
 
 impl ModelSchema {
+    /// The schema of a polymorphic enum model `model` over its variants'
+    /// schemas: the union of their columns by CQL name, in first-seen
+    /// order (a column keeps the first definition seen, and is indexed if
+    /// any variant indexes it); the table, keyspace and options of the
+    /// first variant; no discriminator value of its own.
+    ///
+    /// Nothing is checked here, so that building the schema never panics:
+    /// [`check`](ModelSchema::check) reports variants that do not fit
+    /// together, and queries and writes return its error.
+    pub fn polymorphic(model: &'static str, variants: Vec<&'static ModelSchema>) -> ModelSchema {
+        let mut columns: Vec<ColumnDef> = Vec::new();
+        for variant in &variants {
+            for column in &variant.columns {
+                match columns.iter_mut().find(|c| c.name == column.name) {
+                    Some(existing) => existing.index |= column.index,
+                    None => columns.push(column.clone()),
+                }
+            }
+        }
+        let first = variants.first();
+        ModelSchema {
+            model,
+            table: first.map_or("", |v| v.table),
+            keyspace: first.and_then(|v| v.keyspace),
+            columns,
+            options: first.map(|v| v.options.clone()).unwrap_or_default(),
+            discriminator_value: None,
+            variants,
+        }
+    }
+
+    /// The discriminator column, if the model has one.
+    pub fn discriminator(&self) -> Option<(usize, &ColumnDef)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.discriminator)
+    }
+
     /// Checks the rules a table must follow (the derive checks most of them
-    /// at compile time; this catches the rest at first use).
+    /// at compile time; this catches the rest at first use), and for a
+    /// polymorphic enum model, that its variants fit together.
     pub fn check(&self) -> Result<(), MapperError> {
         let fail = |message: String| {
             Err(MapperError::ModelDefinition {
@@ -108,6 +153,21 @@ impl ModelSchema {
                 message,
             })
         };
+        if !self.variants.is_empty() {
+            self.check_variants()?;
+        }
+        if let (Some(value), Some((_, column))) = (self.discriminator_value, self.discriminator()) {
+            if !matches!(
+                column.ty,
+                ColumnType::Varchar | ColumnType::Text | ColumnType::Ascii
+            ) {
+                return fail(format!(
+                    "the discriminator {} holds the value {value:?}, so it must be a text column, not {}",
+                    column.field,
+                    type_cql(&column.ty)
+                ));
+            }
+        }
         if !self
             .columns
             .iter()
@@ -154,6 +214,94 @@ impl ModelSchema {
         let mut names = std::collections::HashSet::new();
         if let Some(c) = self.columns.iter().find(|c| !names.insert(c.name)) {
             return fail(format!("two fields map to the column {}", c.name));
+        }
+        Ok(())
+    }
+
+    /// The rules of a polymorphic enum model: every variant is a valid
+    /// model with a discriminator value, on the same table, with the same
+    /// primary key and discriminator column; the values are distinct and
+    /// the columns they share have one type.
+    fn check_variants(&self) -> Result<(), MapperError> {
+        let fail = |message: String| {
+            Err(MapperError::ModelDefinition {
+                model: self.model,
+                message,
+            })
+        };
+        let first = self.variants[0];
+        let key = |s: &ModelSchema| -> Vec<(&'static str, ColumnRole)> {
+            s.primary_key()
+                .into_iter()
+                .map(|i| (s.columns[i].name, s.columns[i].role))
+                .collect()
+        };
+        let first_key = key(first);
+        let Some((_, first_discriminator)) = first.discriminator() else {
+            return fail(format!(
+                "the variant {} has no discriminator column",
+                first.model
+            ));
+        };
+        let mut values: Vec<(&'static str, &'static str)> = Vec::new();
+        for variant in &self.variants {
+            variant.check()?;
+            if variant.table != first.table || variant.keyspace != first.keyspace {
+                return fail(format!(
+                    "the variants {} and {} are on different tables ({} and {})",
+                    first.model,
+                    variant.model,
+                    table_text(first),
+                    table_text(variant)
+                ));
+            }
+            if key(variant) != first_key {
+                return fail(format!(
+                    "the variants {} and {} have different primary keys",
+                    first.model, variant.model
+                ));
+            }
+            match variant.discriminator() {
+                None => {
+                    return fail(format!(
+                        "the variant {} has no discriminator column",
+                        variant.model
+                    ))
+                }
+                Some((_, c)) if c.name != first_discriminator.name => {
+                    return fail(format!(
+                        "the variants {} and {} have different discriminator columns ({} and {})",
+                        first.model, variant.model, first_discriminator.name, c.name
+                    ))
+                }
+                Some(_) => {}
+            }
+            let Some(value) = variant.discriminator_value else {
+                return fail(format!(
+                    "the variant {} has no discriminator_value",
+                    variant.model
+                ));
+            };
+            if let Some((other, _)) = values.iter().find(|(_, v)| *v == value) {
+                return fail(format!(
+                    "the variants {other} and {} have the same discriminator value {value:?}",
+                    variant.model
+                ));
+            }
+            values.push((variant.model, value));
+            for column in &variant.columns {
+                if let Some((_, union)) = self.column(column.name) {
+                    if union.ty != column.ty || union.role != column.role {
+                        return fail(format!(
+                            "the column {} is {} in one variant and {} in {}",
+                            column.name,
+                            column_text(union),
+                            column_text(column),
+                            variant.model
+                        ));
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -248,6 +396,23 @@ impl ModelSchema {
         }
         cql
     }
+}
+
+fn table_text(schema: &ModelSchema) -> String {
+    match schema.keyspace {
+        Some(keyspace) => format!("{keyspace}.{}", schema.table),
+        None => schema.table.to_string(),
+    }
+}
+
+fn column_text(column: &ColumnDef) -> String {
+    let role = match column.role {
+        ColumnRole::PartitionKey => " (partition key)",
+        ColumnRole::Clustering(_) => " (clustering)",
+        ColumnRole::Static => " static",
+        ColumnRole::Regular => "",
+    };
+    format!("{}{role}", type_cql(&column.ty))
 }
 
 /// Double-quotes a CQL identifier.

@@ -31,6 +31,7 @@ use crate::model::Model;
 /// ada.save().await?; // UPDATE users SET "name" = null WHERE "id" = 1
 /// # Ok(())
 /// # }
+/// # fn main() {}
 /// ```
 #[derive(Debug, Clone)]
 pub struct Tracked<M> {

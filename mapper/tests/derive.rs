@@ -516,7 +516,7 @@ fn from_row_fills_defaults_for_absent_columns() {
         (
             "kind",
             ColumnType::Varchar,
-            bytes("k".to_string(), &ColumnType::Varchar),
+            bytes("admin".to_string(), &ColumnType::Varchar),
         ),
         ("tags", ColumnType::Set(Box::new(ColumnType::Varchar)), None),
     ]);
@@ -551,7 +551,7 @@ fn from_row_fills_defaults_for_absent_columns() {
         (
             "kind",
             ColumnType::Varchar,
-            bytes("k".to_string(), &ColumnType::Varchar),
+            bytes("admin".to_string(), &ColumnType::Varchar),
         ),
         ("tags", ColumnType::Set(Box::new(ColumnType::Varchar)), None),
         ("score", ColumnType::Double, None),
@@ -649,4 +649,364 @@ fn column_module_is_typed() {
         let by_name = User::schema().column(c.name).map(|(j, _)| j);
         assert_eq!(by_name, Some(i));
     }
+}
+
+// ---------------------------------------------------------------------------
+// Polymorphic models: variant structs and the enum over them.
+
+/// A cat, in the shared `animals` table.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "animals", discriminator_value = "cat")]
+struct Cat {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator, index)]
+    kind: String,
+    #[cql(required)]
+    name: String,
+    lives: Option<i32>,
+}
+
+/// A dog, in the shared `animals` table.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "animals", discriminator_value = "dog")]
+struct Dog {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator, index)]
+    kind: String,
+    name: String,
+    #[cql(index)]
+    good: Option<bool>,
+}
+
+/// Any animal.
+#[derive(Model, Debug, Clone, PartialEq)]
+enum Animal {
+    /// A cat.
+    Cat(Cat),
+    /// A dog.
+    Dog(Dog),
+}
+
+/// On another table.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "fish", discriminator_value = "fish")]
+struct Fish {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    kind: String,
+}
+
+/// The same discriminator value as `Cat`.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "animals", discriminator_value = "cat")]
+struct Lion {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    kind: String,
+}
+
+/// Another primary key.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "animals", discriminator_value = "mole")]
+struct Mole {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(clustering_key)]
+    hole: i32,
+    #[cql(discriminator)]
+    kind: String,
+}
+
+/// Another discriminator column.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "animals", discriminator_value = "bird")]
+struct Bird {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    species: String,
+}
+
+/// No discriminator at all.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "animals")]
+struct Rock {
+    #[cql(partition_key)]
+    id: i32,
+}
+
+/// `name` as an int.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "animals", discriminator_value = "robot")]
+struct Robot {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    kind: String,
+    name: i32,
+}
+
+#[derive(Model, Debug)]
+enum CatOrFish {
+    Cat(Cat),
+    Fish(Fish),
+}
+
+#[derive(Model, Debug)]
+enum TwoCats {
+    Cat(Cat),
+    Lion(Lion),
+}
+
+#[derive(Model, Debug)]
+enum CatOrMole {
+    Cat(Cat),
+    Mole(Mole),
+}
+
+#[derive(Model, Debug)]
+enum CatOrBird {
+    Cat(Cat),
+    Bird(Bird),
+}
+
+#[derive(Model, Debug)]
+enum CatOrRock {
+    Cat(Cat),
+    Rock(Rock),
+}
+
+#[derive(Model, Debug)]
+enum CatOrRobot {
+    Cat(Cat),
+    Robot(Robot),
+}
+
+fn cat() -> Cat {
+    Cat {
+        id: 1,
+        kind: "whatever".into(),
+        name: "tom".into(),
+        lives: Some(9),
+    }
+}
+
+fn text(value: &str) -> Option<Bytes> {
+    bytes(value.to_string(), &ColumnType::Varchar)
+}
+
+#[test]
+fn enum_schema_is_the_union_of_its_variants() {
+    let s = Animal::schema();
+    assert_eq!(s.model, "Animal");
+    assert_eq!(s.table, "animals");
+    assert_eq!(s.keyspace, None);
+    assert_eq!(s.discriminator_value, None);
+    let names: Vec<&str> = s.columns.iter().map(|c| c.name).collect();
+    assert_eq!(names, ["id", "kind", "name", "lives", "good"]);
+    assert_eq!(s.columns[0].role, ColumnRole::PartitionKey);
+    assert!(s.columns[1].discriminator && s.columns[1].index);
+    // `good` is indexed by Dog, the only variant that has it.
+    assert!(s.columns[4].index);
+    assert_eq!(s.columns[4].ty, ColumnType::Boolean);
+    assert_eq!(s.variants, [Cat::schema(), Dog::schema()]);
+    assert_eq!(s.discriminator().map(|(i, _)| i), Some(1));
+    s.check().unwrap();
+    assert!(Animal::checked_schema().is_ok());
+    assert_eq!(
+        s.create_table_cql("zoo"),
+        "CREATE TABLE \"zoo\".\"animals\" (\"id\" int, \"kind\" text, \"name\" text, \
+         \"lives\" int, \"good\" boolean, PRIMARY KEY ((\"id\")))"
+    );
+}
+
+#[test]
+fn enum_column_module_follows_the_union() {
+    let id: cqlengine::Column<Animal, i32> = animal::id;
+    let kind: cqlengine::Column<Animal, String> = animal::kind;
+    let lives: cqlengine::Column<Animal, i32> = animal::lives;
+    let good: cqlengine::Column<Animal, bool> = animal::good;
+    assert_eq!((id.index(), id.name()), (0, "id"));
+    assert_eq!((kind.index(), kind.name()), (1, "kind"));
+    assert_eq!((lives.index(), lives.name()), (3, "lives"));
+    assert_eq!((good.index(), good.name()), (4, "good"));
+    assert_eq!(animal::name.index(), 2);
+    let _: Filter<Animal> = animal::good.eq(true);
+}
+
+#[test]
+fn variant_writes_its_discriminator_value() {
+    let c = cat();
+    assert_eq!(
+        c.column_value(1, V2).unwrap(),
+        RawValue::Value(Bytes::from_static(b"cat"))
+    );
+    // validate does not look at it.
+    c.validate().unwrap();
+    let mut empty = cat();
+    empty.kind = String::new();
+    empty.validate().unwrap();
+}
+
+#[test]
+fn enum_column_value_delegates_by_name() {
+    let a = Animal::from(cat());
+    assert_eq!(a, Animal::Cat(cat()));
+    assert_eq!(
+        a.column_value(1, V2).unwrap(),
+        RawValue::Value(Bytes::from_static(b"cat"))
+    );
+    assert_eq!(
+        a.column_value(3, V2),
+        to_raw_value(&Some(9i32), &ColumnType::Int, V2)
+    );
+    // Dog's column: null for a cat.
+    assert_eq!(a.column_value(4, V2).unwrap(), RawValue::Null);
+    let d = Animal::from(Dog {
+        id: 2,
+        kind: String::new(),
+        name: "rex".into(),
+        good: Some(true),
+    });
+    assert_eq!(
+        d.column_value(1, V2).unwrap(),
+        RawValue::Value(Bytes::from_static(b"dog"))
+    );
+    assert_eq!(d.column_value(3, V2).unwrap(), RawValue::Null);
+    assert_eq!(
+        d.column_value(4, V2),
+        to_raw_value(&true, &ColumnType::Boolean, V2)
+    );
+    assert!(matches!(
+        d.column_value(5, V2),
+        Err(ValueError::OutOfRange { .. })
+    ));
+    // validate delegates to the variant.
+    let mut nameless = cat();
+    nameless.name = String::new();
+    assert!(Animal::Cat(nameless).validate().is_ok());
+    let mut bad = cat();
+    bad.id = 0;
+    assert!(Animal::Cat(bad).validate().is_ok());
+}
+
+fn animal_row(id: i32, kind: Option<&str>, lives: Option<i32>, good: Option<bool>) -> Row {
+    row(vec![
+        ("id", ColumnType::Int, bytes(id, &ColumnType::Int)),
+        ("kind", ColumnType::Varchar, kind.and_then(text)),
+        ("name", ColumnType::Varchar, text("x")),
+        (
+            "lives",
+            ColumnType::Int,
+            lives.and_then(|l| bytes(l, &ColumnType::Int)),
+        ),
+        (
+            "good",
+            ColumnType::Boolean,
+            good.and_then(|g| bytes(g, &ColumnType::Boolean)),
+        ),
+    ])
+}
+
+#[test]
+fn enum_from_row_dispatches_on_the_discriminator() {
+    let a = Animal::from_row(&animal_row(1, Some("cat"), Some(3), None)).unwrap();
+    assert_eq!(
+        a,
+        Animal::Cat(Cat {
+            id: 1,
+            kind: "cat".into(),
+            name: "x".into(),
+            lives: Some(3),
+        })
+    );
+    let d = Animal::from_row(&animal_row(2, Some("dog"), None, Some(false))).unwrap();
+    assert!(matches!(
+        d,
+        Animal::Dog(Dog {
+            id: 2,
+            good: Some(false),
+            ..
+        })
+    ));
+
+    let err = Animal::from_row(&animal_row(3, Some("bird"), None, None)).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("\"bird\""), "{message}");
+    assert!(message.contains("cat, dog"), "{message}");
+    assert!(matches!(err, RowError::Value { column, .. } if column == "kind"));
+    let err = Animal::from_row(&animal_row(3, None, None, None)).unwrap_err();
+    assert!(err.to_string().contains("null"), "{err}");
+    // Without the discriminator column, the variant cannot be told.
+    let r = row(vec![("id", ColumnType::Int, bytes(1, &ColumnType::Int))]);
+    assert_eq!(
+        Animal::from_row(&r).unwrap_err(),
+        RowError::NoSuchColumn {
+            name: "kind".into()
+        }
+    );
+}
+
+#[test]
+fn variant_from_row_refuses_other_kinds() {
+    assert!(Cat::from_row(&animal_row(1, Some("cat"), None, None)).is_ok());
+    let err = Cat::from_row(&animal_row(1, Some("dog"), None, None)).unwrap_err();
+    assert!(matches!(&err, RowError::Value { column, .. } if column == "kind"));
+    assert!(
+        err.to_string().contains("\"dog\", not Cat's \"cat\""),
+        "{err}"
+    );
+    assert!(Cat::from_row(&animal_row(1, None, None, None)).is_err());
+}
+
+fn definition_error<M: Model>() -> String {
+    match M::checked_schema() {
+        Err(cqlengine::MapperError::ModelDefinition { model, message }) => {
+            assert_eq!(model, M::schema().model);
+            message
+        }
+        other => panic!("expected a ModelDefinition error, got {other:?}"),
+    }
+}
+
+#[test]
+fn enum_definition_errors_are_found_by_check() {
+    // Building the schemas never panics.
+    for schema in [
+        CatOrFish::schema(),
+        TwoCats::schema(),
+        CatOrMole::schema(),
+        CatOrBird::schema(),
+        CatOrRock::schema(),
+        CatOrRobot::schema(),
+    ] {
+        assert!(schema.check().is_err(), "{}", schema.model);
+    }
+    let m = definition_error::<CatOrFish>();
+    assert!(m.contains("different tables (animals and fish)"), "{m}");
+    let m = definition_error::<TwoCats>();
+    assert!(m.contains("same discriminator value \"cat\""), "{m}");
+    let m = definition_error::<CatOrMole>();
+    assert!(m.contains("different primary keys"), "{m}");
+    let m = definition_error::<CatOrBird>();
+    assert!(
+        m.contains("different discriminator columns (kind and species)"),
+        "{m}"
+    );
+    let m = definition_error::<CatOrRock>();
+    assert!(m.contains("Rock has no discriminator column"), "{m}");
+    let m = definition_error::<CatOrRobot>();
+    assert!(
+        m.contains("the column name is text in one variant and int in Robot"),
+        "{m}"
+    );
+    // The cached result is the same the second time.
+    assert_eq!(
+        definition_error::<CatOrFish>(),
+        definition_error::<CatOrFish>()
+    );
 }

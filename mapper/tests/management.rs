@@ -73,6 +73,7 @@ fn post_schema(model: &'static str, columns: Vec<ColumnDef>) -> ModelSchema {
         columns,
         options: vec![("comment", "'posts'".to_string())],
         discriminator_value: None,
+        variants: Vec::new(),
     }
 }
 

@@ -35,9 +35,34 @@
 //! | `discriminator` | the discriminator column of a polymorphic table (one at most, not a counter or collection) |
 //! | `default`, `default = "path::to::function"` | when the column is missing from a row (a partial select), or null and the field is not an `Option`, the field is `Default::default()` or `function()` instead of an error |
 //!
+//! # Polymorphic models
+//!
+//! A struct with `discriminator_value` is one kind of row of a shared
+//! table: its `column_value` of the discriminator column is always that
+//! value (whatever the field holds), and its `FromRow` refuses a row whose
+//! discriminator holds another value. `validate` does not look at it.
+//!
+//! On an enum whose variants each hold one such model struct
+//! (`Cat(Cat)`), the derive makes the polymorphic model of the table:
+//! its schema is the union of the variants' columns
+//! (`ModelSchema::polymorphic`), `column_value` and `validate` delegate to
+//! the active variant (a column the variant lacks is null), `FromRow`
+//! builds the variant the row's discriminator names, `From<Variant>` is
+//! implemented for each variant, and the column module (the enum's name in
+//! snake case, or `#[cql(module = "...")]`, the only key an enum takes)
+//! holds the union's columns, each typed as in the first variant that has
+//! it. The variants must be model structs of the same crate whose field
+//! types can be named where the enum is defined (the struct derive leaves
+//! a hidden macro listing its columns, which the enum's column module is
+//! built from). Whether the variants fit together (one table, one primary
+//! key, one discriminator column, distinct values, one type per column) is
+//! checked at run time, by `ModelSchema::check`, at first use.
+//!
 //! # Checked at compile time
 //!
-//! A model is a struct with named fields and no generics; keys are known;
+//! A model is a struct with named fields and no generics, or an enum of
+//! one-field tuple variants with at least one variant and no generics;
+//! keys are known;
 //! `order` is on a clustering key; a field is not both a partition and a
 //! clustering key; a key is not static; there is at most one discriminator,
 //! not a counter and not a collection; a counter is an `i64`, not in the
@@ -48,6 +73,7 @@
 //! types at run time.
 
 mod parse;
+mod poly;
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -57,16 +83,35 @@ use syn::{parse_macro_input, DeriveInput};
 
 use crate::parse::{strip_option, DefaultFill, ModelDef, Role, TypeOverride};
 
-/// Derives `cqlengine::Model` and `cql_driver::FromRow` for a struct, and
-/// makes a module of its typed column constants.
+/// Derives `cqlengine::Model` and `cql_driver::FromRow` for a struct (or a
+/// polymorphic enum of model structs), and makes a module of its typed
+/// column constants.
 ///
 /// See the crate documentation for the attributes, and `cqlengine::Model`
 /// (the re-export) for an example.
 #[proc_macro_derive(Model, attributes(cql))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
+    if let syn::Data::Enum(data) = &input.data {
+        return match poly::parse_enum(&input, data) {
+            Ok(model) => poly::expand_enum(&model).into(),
+            Err(error) => error.to_compile_error().into(),
+        };
+    }
     match parse::parse(&input) {
         Ok(model) => expand(&model).into(),
+        Err(error) => error.to_compile_error().into(),
+    }
+}
+
+/// The column module of a polymorphic enum model: called by the column
+/// list macros of its variants, one after the other, each adding its
+/// columns; the last call makes the module. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __enum_columns(input: TokenStream) -> TokenStream {
+    match syn::parse::Parser::parse(poly::parse_columns_call, input) {
+        Ok(call) => poly::expand_columns_call(call).into(),
         Err(error) => error.to_compile_error().into(),
     }
 }
@@ -133,10 +178,34 @@ fn expand(model: &ModelDef) -> TokenStream2 {
 
     let value_arms = model.fields.iter().enumerate().map(|(i, f)| {
         let field = &f.ident;
-        quote! {
-            #i => ::cqlengine::__private::to_raw_value(&self.#field, &schema.columns[#i].ty, version),
+        match &model.discriminator_value {
+            // A polymorphic model always writes its own discriminator value.
+            Some(value) if f.discriminator => quote! {
+                #i => ::cqlengine::__private::to_raw_value(#value, &schema.columns[#i].ty, version),
+            },
+            _ => quote! {
+                #i => ::cqlengine::__private::to_raw_value(&self.#field, &schema.columns[#i].ty, version),
+            },
         }
     });
+    let discriminator_check = match &model.discriminator_value {
+        Some(value) => {
+            let i = model
+                .fields
+                .iter()
+                .position(|f| f.discriminator)
+                .expect("the parser requires a discriminator field with discriminator_value");
+            quote! {
+                ::cqlengine::__private::check_discriminator(
+                    row,
+                    #model_name,
+                    &<Self as ::cqlengine::Model>::schema().columns[#i],
+                    #value,
+                )?;
+            }
+        }
+        None => quote!(),
+    };
 
     let validations = model.fields.iter().enumerate().map(|(i, f)| {
         let field = &f.ident;
@@ -205,6 +274,28 @@ fn expand(model: &ModelDef) -> TokenStream2 {
         }
     });
     let field_count = model.fields.len();
+    let checked_schema = checked_schema();
+
+    // The column list, for the column module of a polymorphic enum model
+    // that has this struct as a variant (see `poly::expand_enum`).
+    let list_macro = poly::column_list_macro(ident);
+    let entries = model.fields.iter().map(|f| {
+        let field = &f.ident;
+        let name = &f.db_name;
+        let ty = strip_option(&f.ty).unwrap_or(&f.ty);
+        quote!((#field #name #ty))
+    });
+    let column_list = quote! {
+        #[doc(hidden)]
+        macro_rules! #list_macro {
+            ($($args:tt)*) => {
+                ::cqlengine::__private::__enum_columns! { $($args)* { #(#entries)* } }
+            };
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub(crate) use #list_macro;
+    };
 
     quote! {
         #[automatically_derived]
@@ -219,6 +310,7 @@ fn expand(model: &ModelDef) -> TokenStream2 {
                     columns: ::std::vec![#(#columns),*],
                     options: ::std::vec![#(#options),*],
                     discriminator_value: #discriminator_value,
+                    variants: ::std::vec::Vec::new(),
                 })
             }
 
@@ -252,6 +344,8 @@ fn expand(model: &ModelDef) -> TokenStream2 {
                 #(#validations)*
                 ::core::result::Result::Ok(())
             }
+
+            #checked_schema
         }
 
         #[automatically_derived]
@@ -259,11 +353,14 @@ fn expand(model: &ModelDef) -> TokenStream2 {
             fn from_row(
                 row: &::cqlengine::__private::Row,
             ) -> ::core::result::Result<Self, ::cqlengine::__private::RowError> {
+                #discriminator_check
                 ::core::result::Result::Ok(#ident {
                     #(#reads)*
                 })
             }
         }
+
+        #column_list
 
         #[doc = #module_doc]
         #[allow(unused_imports)]
@@ -271,6 +368,25 @@ fn expand(model: &ModelDef) -> TokenStream2 {
             use super::*;
 
             #(#consts)*
+        }
+    }
+}
+
+/// `Model::checked_schema`, with the check's outcome cached.
+fn checked_schema() -> TokenStream2 {
+    quote! {
+        fn checked_schema() -> ::core::result::Result<
+            &'static ::cqlengine::ModelSchema,
+            ::cqlengine::MapperError,
+        > {
+            static CHECKED: ::cqlengine::__private::OnceLock<
+                ::core::result::Result<(), ::cqlengine::MapperError>,
+            > = ::cqlengine::__private::OnceLock::new();
+            let schema = <Self as ::cqlengine::Model>::schema();
+            CHECKED
+                .get_or_init(|| schema.check())
+                .clone()
+                .map(|()| schema)
         }
     }
 }

@@ -1,0 +1,6 @@
+use cqlengine::Model;
+
+#[derive(Model)]
+pub enum Nothing {}
+
+fn main() {}
