@@ -21,14 +21,14 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use cql_driver::cluster::PoolSize;
-use cql_driver::Session;
-use cql_testcluster::cluster::TestCluster;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
-use tokio::runtime::Runtime;
 
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/driver_workload.rs"]
 mod workload;
 
+use fixture::Fixture;
 use workload::{CpuSource, Op, Workload};
 
 /// Requests per criterion iteration.
@@ -42,71 +42,12 @@ const POOL: PoolSize = PoolSize {
     remote: 0,
 };
 
-struct Fixture {
-    /// The server's runtime (the cluster's tasks run on it).
-    server: Runtime,
-    cluster: Option<TestCluster>,
-    /// The client's runtime: only runs while the benchmark thread is in
-    /// `block_on`.
-    client: Runtime,
-    workload: Workload,
-}
-
-impl Fixture {
-    fn start() -> Self {
-        let server = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("testcluster")
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        let cluster = server
-            .block_on(
-                TestCluster::builder()
-                    .nodes(1)
-                    .address(Ipv4Addr::new(127, 0, 80, 1))
-                    .port(0)
-                    .start(),
-            )
-            .expect("test cluster starts");
-        let client = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("client runtime");
-        let contact = cluster.contact_points()[0];
-        let workload = client.block_on(async {
-            let session = Session::builder()
-                .contact_point(contact.ip().to_string())
-                .port(cluster.port())
-                .pool_size(POOL)
-                .request_timeout(Duration::from_secs(30))
-                .build()
-                .await
-                .expect("session connects");
-            Workload::setup(session, "bench")
-                .await
-                .expect("schema and rows")
-        });
-        Fixture {
-            server,
-            cluster: Some(cluster),
-            client,
-            workload,
-        }
-    }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        self.client.block_on(self.workload.session.shutdown());
-        if let Some(cluster) = self.cluster.take() {
-            self.server.block_on(cluster.shutdown());
-        }
-    }
-}
-
 fn driver(c: &mut Criterion) {
-    let fixture = Fixture::start();
+    let fixture = Fixture::start(Ipv4Addr::new(127, 0, 80, 1), POOL, |session| async move {
+        Workload::setup(session, "bench")
+            .await
+            .expect("schema and rows")
+    });
     let source = workload::thread_cpu().map(|(_, source)| source);
     for op in Op::ALL {
         let mut group = c.benchmark_group(format!("driver_{}", op.name()));

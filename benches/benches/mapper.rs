@@ -19,17 +19,17 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use cql_driver::cluster::PoolSize;
-use cql_driver::Session;
-use cql_testcluster::cluster::TestCluster;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
-use tokio::runtime::Runtime;
 
 #[path = "support/driver_workload.rs"]
 mod driver_workload;
+#[path = "support/fixture.rs"]
+mod fixture;
 #[path = "support/mapper_workload.rs"]
 mod workload;
 
 use driver_workload::thread_cpu;
+use fixture::Fixture;
 use workload::{Client, Op, Workload};
 
 /// Requests per criterion iteration.
@@ -41,66 +41,6 @@ const POOL: PoolSize = PoolSize {
     local: 1,
     remote: 0,
 };
-
-struct Fixture {
-    server: Runtime,
-    cluster: Option<TestCluster>,
-    client: Runtime,
-    workload: Workload,
-}
-
-impl Fixture {
-    fn start() -> Self {
-        let server = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("testcluster")
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        let cluster = server
-            .block_on(
-                TestCluster::builder()
-                    .nodes(1)
-                    .address(Ipv4Addr::new(127, 0, 110, 1))
-                    .port(0)
-                    .start(),
-            )
-            .expect("test cluster starts");
-        let client = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("client runtime");
-        let contact = cluster.contact_points()[0];
-        let workload = client.block_on(async {
-            let session = Session::builder()
-                .contact_point(contact.ip().to_string())
-                .port(cluster.port())
-                .pool_size(POOL)
-                .request_timeout(Duration::from_secs(30))
-                .build()
-                .await
-                .expect("session connects");
-            Workload::setup(session, "mapper_bench")
-                .await
-                .expect("schema and rows")
-        });
-        Fixture {
-            server,
-            cluster: Some(cluster),
-            client,
-            workload,
-        }
-    }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        self.client.block_on(self.workload.session.shutdown());
-        if let Some(cluster) = self.cluster.take() {
-            self.server.block_on(cluster.shutdown());
-        }
-    }
-}
 
 /// Wall and client CPU time over the requests of one benchmark.
 #[derive(Default, Clone, Copy)]
@@ -121,7 +61,11 @@ impl Totals {
 }
 
 fn mapper(c: &mut Criterion) {
-    let fixture = Fixture::start();
+    let fixture = Fixture::start(Ipv4Addr::new(127, 0, 110, 1), POOL, |session| async move {
+        Workload::setup(session, "mapper_bench")
+            .await
+            .expect("schema and rows")
+    });
     let mut next = 0usize;
     for op in Op::ALL {
         let mut group = c.benchmark_group(format!("mapper_{}", op.name()));
