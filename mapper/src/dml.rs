@@ -14,7 +14,7 @@ use crate::error::{MapperError, Result};
 use crate::model::Model;
 use crate::query::QuerySet;
 use crate::schema::quote;
-use crate::statement::{check_applied, Bound, Cql, Options, Target};
+use crate::statement::{cached_text, check_applied, Bound, Cql, Options, Shape, Target};
 
 /// What a write does.
 enum Kind<M> {
@@ -294,7 +294,9 @@ impl<'a, M: Model> Write<'a, M> {
         version: cql_protocol::ProtocolVersion,
     ) -> Result<Cql<'_>> {
         let schema = M::schema();
-        let table = schema.qualified_name(keyspace);
+        let table = cached_text(schema, keyspace, Shape::Table, || {
+            schema.qualified_name(keyspace)
+        });
         match &self.kind {
             Kind::Insert => {
                 if schema.is_counter_table() {
@@ -303,26 +305,46 @@ impl<'a, M: Model> Write<'a, M> {
                     ));
                 }
                 self.model.validate()?;
-                let mut names = Vec::new();
-                let mut values = Vec::new();
+                let mut included = Vec::with_capacity(schema.columns.len());
+                let mut values = Vec::with_capacity(schema.columns.len());
                 for (index, column) in schema.columns.iter().enumerate() {
                     let value = self
                         .model
                         .column_value(index, version)
                         .map_err(|e| MapperError::Driver(e.into()))?;
                     if matches!(value, RawValue::Value(_)) || column.is_primary_key() {
-                        names.push(quote(column.name));
+                        included.push(index);
                         values.push(Bound::Raw(value));
                     }
                 }
-                let markers = vec!["?"; names.len()].join(", ");
-                let mut cql = Cql::new(format!(
-                    "INSERT INTO {table} ({}) VALUES ({markers})",
-                    names.join(", ")
-                ));
+                // The clauses check the options and bind their values; their
+                // text only depends on which options are set.
+                let mut cql = Cql::new(String::new());
                 cql.values = values;
                 self.condition_clause(&mut cql)?;
                 self.using_clause(&mut cql, true)?;
+                let suffix = std::mem::take(&mut cql.text);
+                let build = || {
+                    let names: Vec<String> = included
+                        .iter()
+                        .map(|&i| quote(schema.columns[i].name))
+                        .collect();
+                    let markers = vec!["?"; names.len()].join(", ");
+                    format!(
+                        "INSERT INTO {} ({}) VALUES ({markers}){suffix}",
+                        schema.qualified_name(keyspace),
+                        names.join(", ")
+                    )
+                };
+                cql.text = if schema.columns.len() <= 128 {
+                    let mask = included.iter().fold(0u128, |m, &i| m | (1u128 << i));
+                    let flags = u8::from(matches!(self.condition, Condition::IfNotExists))
+                        | u8::from(self.ttl.is_some()) << 1
+                        | u8::from(self.timestamp.is_some()) << 2;
+                    cached_text(schema, keyspace, Shape::Insert { mask, flags }, build).to_string()
+                } else {
+                    build()
+                };
                 Ok(cql)
             }
             Kind::Update(assignments) => {

@@ -16,7 +16,7 @@ use crate::column::{Assignment, Column, Filter, Op, Target as FilterTarget};
 use crate::error::{MapperError, Result};
 use crate::model::Model;
 use crate::schema::{quote, ClusteringOrder, ColumnRole, ModelSchema};
-use crate::statement::{check_applied, Bound, Cql, Options, Target};
+use crate::statement::{cached_text, check_applied, Bound, Cql, Options, Shape, Target};
 
 /// How a query set of a polymorphic variant keeps to its kind's rows.
 #[derive(Debug, Clone, Copy)]
@@ -326,6 +326,14 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn selected(&self, schema: &ModelSchema) -> Result<String> {
+        if self.only.is_none() && self.defer.is_empty() && !self.distinct {
+            // The common case: every column, in schema order.
+            let all = cached_text(M::schema(), "", Shape::AllColumns, || {
+                let names: Vec<String> = schema.columns.iter().map(|c| quote(c.name)).collect();
+                names.join(", ")
+            });
+            return Ok(all.to_string());
+        }
         if self.distinct {
             let keys: Vec<String> = schema.partition_key().map(|(_, c)| quote(c.name)).collect();
             return Ok(format!("DISTINCT {}", keys.join(", ")));
@@ -503,7 +511,8 @@ impl<M: Model> QuerySet<M> {
         let schema = M::schema();
         let mut cql = Cql::new(format!(
             "SELECT {what} FROM {}",
-            schema.qualified_name(keyspace)
+            cached_text(schema, keyspace, Shape::Table, || schema
+                .qualified_name(keyspace))
         ));
         self.where_clause(schema, &mut cql);
         if !self.order_by.is_empty() {

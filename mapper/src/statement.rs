@@ -2,7 +2,8 @@
 //! prepared (the driver caches it), so its values are typed by the server's
 //! metadata and token-aware routing knows its partition key.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -152,4 +153,58 @@ pub(crate) fn check_applied(result: &QueryResult) -> Result<()> {
         }),
         _ => Ok(()),
     }
+}
+
+/// What a cached statement text is for, beside its model and keyspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Shape {
+    /// `"ks"."table"`.
+    Table,
+    /// The column list of a plain SELECT of every column.
+    AllColumns,
+    /// An INSERT of the columns in `mask`, with a condition and USING
+    /// options encoded in `flags`.
+    Insert { mask: u128, flags: u8 },
+}
+
+/// Texts per model (by its static schema's address), keyspace and shape.
+type TextCache = HashMap<usize, HashMap<String, HashMap<Shape, Arc<str>>>>;
+
+/// How many texts one model and keyspace may cache; beyond it texts are
+/// built every time (still correct, only slower).
+const MAX_TEXTS: usize = 1024;
+
+/// The text of `shape` for `schema` in `keyspace`, built by `build` the
+/// first time. Statement texts are rebuilt on every request otherwise,
+/// which was most of the mapper's cost over raw driver calls.
+pub(crate) fn cached_text(
+    schema: &'static ModelSchema,
+    keyspace: &str,
+    shape: Shape,
+    build: impl FnOnce() -> String,
+) -> Arc<str> {
+    static TEXTS: OnceLock<Mutex<TextCache>> = OnceLock::new();
+    let texts = TEXTS.get_or_init(Default::default);
+    let model = schema as *const ModelSchema as usize;
+    {
+        let cache = texts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(text) = cache
+            .get(&model)
+            .and_then(|k| k.get(keyspace))
+            .and_then(|s| s.get(&shape))
+        {
+            return text.clone();
+        }
+    }
+    let text: Arc<str> = Arc::from(build());
+    let mut cache = texts.lock().unwrap_or_else(|p| p.into_inner());
+    let shapes = cache
+        .entry(model)
+        .or_default()
+        .entry(keyspace.to_string())
+        .or_default();
+    if shapes.len() < MAX_TEXTS {
+        shapes.insert(shape, text.clone());
+    }
+    text
 }
