@@ -90,6 +90,7 @@ async fn the_mapper_end_to_end() {
     create_table::<User>(&session).await;
     create_table::<BlogPost>(&session).await;
     create_table::<PageHits>(&session).await;
+    create_table::<Event>(&session).await;
     session
         .query("CREATE INDEX ON app.users (\"name\")", ())
         .await
@@ -106,6 +107,7 @@ async fn the_mapper_end_to_end() {
     static_columns_and_ordering().await;
     batches().await;
     paging_is_lazy(&cluster).await;
+    timeuuid_ranges().await;
     named_connections(&cluster).await;
     cluster.shutdown().await;
 }
@@ -524,6 +526,83 @@ async fn named_connections(cluster: &TestCluster) {
     assert_eq!(back.name, "named");
     let err = User::objects().using("nope").all().await.unwrap_err();
     assert!(matches!(err, MapperError::NoConnection { .. }), "{err}");
+
+    // Protocol v1 has no BATCH message: the batch goes as one prepared
+    // BEGIN BATCH ... APPLY BATCH statement.
+    let v1 = Session::builder()
+        .contact_point("127.0.100.1")
+        .port(cluster.port())
+        .protocol_version(cqlengine::driver::ProtocolVersion::V1)
+        .build()
+        .await
+        .unwrap();
+    cqlengine::connection::register_session("v1", v1, Some("app"), false);
+    cluster.activity().clear();
+    let mut batch = BatchQuery::new(BatchType::Logged).using("v1");
+    batch
+        .add(user(61, "v1 a", None).save().using("v1"))
+        .await
+        .unwrap();
+    batch
+        .add(user(62, "v1 b", None).save().using("v1"))
+        .await
+        .unwrap();
+    batch.execute().await.unwrap();
+    assert_eq!(
+        User::filter(user::id.in_([61, 62])).count().await.unwrap(),
+        2
+    );
+    let entries = cluster.activity().entries();
+    assert!(entries
+        .iter()
+        .all(|e| e.opcode != cqlengine::driver::protocol::Opcode::Batch));
+    assert!(entries.iter().any(|e| e
+        .query
+        .as_deref()
+        .is_some_and(|q| q.starts_with("BEGIN BATCH INSERT INTO"))));
+}
+
+/// Timeuuid ranges with MinTimeUUID / MaxTimeUUID.
+async fn timeuuid_ranges() {
+    use cqlengine::driver::protocol::value::CqlTimestamp;
+    use cqlengine::TimeUuidBound;
+    // Version-1 uuids at 1,000 ms and 2,000 ms after the epoch.
+    let at = |millis: u64| {
+        let ticks = millis * 10_000 + 0x01B2_1DD2_1381_4000;
+        uuid::Uuid::from_fields(
+            ticks as u32,
+            (ticks >> 32) as u16,
+            ((ticks >> 48) as u16 & 0x0FFF) | 0x1000,
+            &[0x80, 0, 0, 0, 0, 0, 0, 1],
+        )
+    };
+    for (seq, millis) in [(1, 1_000u64), (2, 2_000)] {
+        Event {
+            stream: 1,
+            at: at(millis),
+            seq,
+        }
+        .save()
+        .await
+        .unwrap();
+    }
+    let between = Event::filter(event::stream.eq(1))
+        .filter(event::at.cmp_time(Op::Gt, TimeUuidBound::Min(CqlTimestamp(1_500))))
+        .filter(event::at.cmp_time(Op::Lt, TimeUuidBound::Max(CqlTimestamp(2_500))))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(between.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2]);
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "events")]
+struct Event {
+    #[cql(partition_key)]
+    stream: i32,
+    #[cql(clustering_key, timeuuid)]
+    at: uuid::Uuid,
+    seq: i32,
 }
 
 async fn change_tracking(cluster: &TestCluster) {
