@@ -177,6 +177,7 @@ pub const SERIAL: Consistency = Consistency::Serial;
 /// Serial consistency LOCAL_SERIAL.
 pub const LOCAL_SERIAL: Consistency = Consistency::LocalSerial;
 pub mod query;
+mod restrictions;
 mod statement;
 
 pub use query::{ModelStream, QuerySet};

@@ -33,6 +33,7 @@ use crate::column::{BoxedValue, Op};
 use crate::connection::get_connection;
 use crate::error::{MapperError, Result};
 use crate::query::ModelStream;
+use crate::restrictions::{check_where, IndexUse, KeyRole, Restriction};
 use crate::schema::quote;
 use crate::statement::{Bound, Cql, Options, Target};
 
@@ -622,71 +623,29 @@ impl NamedQuerySet {
     /// Checks that the server would accept the WHERE clause, as Cassandra
     /// 2.0 decides it, from the table's metadata.
     fn validate_where(&self, table: &TableMetadata) -> Result<()> {
-        for filter in &self.filters {
-            if table.column(&filter.column).is_none() {
-                return Err(self.invalid(format!("no column named {}", filter.column)));
-            }
-        }
-        if self.filters.is_empty() {
-            return Ok(());
-        }
-        let on = |name: &str, ops: &[Op]| {
-            self.filters
-                .iter()
-                .any(|f| f.column == name && (ops.is_empty() || ops.contains(&f.op)))
-        };
-        // An index of the user's own (CUSTOM) accepts any operator.
-        let index_serves = |filter: &NamedFilter| {
-            table
-                .column(&filter.column)
-                .and_then(|c| c.index.as_ref())
-                .is_some_and(|i| filter.op == Op::Eq || i.kind == IndexKind::Custom)
-        };
-        let full_partition = table
-            .partition_key
-            .iter()
-            .all(|key| on(key, &[Op::Eq, Op::In]));
-        let some_partition = table.partition_key.iter().any(|key| on(key, &[]));
-        if some_partition && !full_partition {
-            return Err(
-                self.invalid("restrict every partition key column with = or IN, or none of them")
-            );
-        }
-        let indexed = self.filters.iter().any(|f| index_serves(f));
+        let mut conditions = Vec::with_capacity(self.filters.len());
         for filter in &self.filters {
             let Some(column) = table.column(&filter.column) else {
-                continue;
+                return Err(self.invalid(format!("no column named {}", filter.column)));
             };
-            let needs_filtering = match column.kind {
-                ColumnKind::PartitionKey => {
-                    if !matches!(filter.op, Op::Eq | Op::In) {
-                        return Err(self.invalid(format!(
-                            "the partition key column {} takes only = or IN, not {}",
-                            column.name,
-                            filter.op.cql()
-                        )));
-                    }
-                    false
-                }
-                ColumnKind::Clustering => !full_partition && !index_serves(filter),
-                ColumnKind::Regular | ColumnKind::Static | ColumnKind::CompactValue => {
-                    if !indexed {
-                        return Err(self.invalid(format!(
-                            "{} is not indexed: filtering on a regular column needs a secondary index used with =",
-                            column.name
-                        )));
-                    }
-                    !index_serves(filter)
-                }
-            };
-            if needs_filtering && !self.allow_filtering {
-                return Err(self.invalid(format!(
-                    "filtering on {} needs the partition key, a secondary index on it, or allow_filtering()",
-                    column.name
-                )));
-            }
+            conditions.push(Restriction {
+                column: &column.name,
+                role: match column.kind {
+                    ColumnKind::PartitionKey => KeyRole::PartitionKey,
+                    ColumnKind::Clustering => KeyRole::Clustering,
+                    _ => KeyRole::Regular,
+                },
+                op: filter.op,
+                index: match &column.index {
+                    None => IndexUse::None,
+                    Some(index) if index.kind == IndexKind::Custom => IndexUse::Any,
+                    Some(_) => IndexUse::Equality,
+                },
+            });
         }
-        Ok(())
+        let partition_key: Vec<&str> = table.partition_key.iter().map(String::as_str).collect();
+        check_where(&conditions, &partition_key, self.allow_filtering)
+            .map_err(|message| self.invalid(message))
     }
 
     fn select_cql(&self, what: &str, table: &TableMetadata, limit: Option<u32>) -> Result<Cql<'_>> {

@@ -15,6 +15,7 @@ use cql_driver::{Consistency, Row};
 use crate::column::{Assignment, Column, Filter, Op, Target as FilterTarget};
 use crate::error::{MapperError, Result};
 use crate::model::Model;
+use crate::restrictions::{check_where, full_partition_key, IndexUse, KeyRole, Restriction};
 use crate::schema::{quote, ClusteringOrder, ColumnRole, ModelSchema};
 use crate::statement::{cached_text, check_applied, Bound, Cql, Options, Shape, Target};
 
@@ -259,56 +260,37 @@ impl<M: Model> QuerySet<M> {
     /// 2.0 decides it, before anything is sent.
     fn validate_where(&self) -> Result<()> {
         let schema = M::schema();
-        let restricted = |index: usize, ops: &[Op]| {
-            self.filters
-                .iter()
-                .any(|f| f.target == FilterTarget::Column(index) && ops.contains(&f.op))
-        };
-        if self.filters.is_empty() || self.filters.iter().any(|f| f.target == FilterTarget::Token) {
+        if self.filters.iter().any(|f| f.target == FilterTarget::Token) {
             return Ok(());
         }
-        let partition: Vec<usize> = schema.partition_key().map(|(i, _)| i).collect();
-        let full_partition = partition.iter().all(|&i| restricted(i, &[Op::Eq, Op::In]));
-        let some_partition = partition.iter().any(|&i| {
-            self.filters
-                .iter()
-                .any(|f| f.target == FilterTarget::Column(i))
-        });
-        if some_partition && !full_partition {
-            return Err(Self::invalid(
-                "restrict every partition key column with = or IN, or none of them",
-            ));
-        }
-        let indexed_eq = self.filters.iter().any(|f| match f.target {
-            FilterTarget::Column(i) => schema.columns[i].index && f.op == Op::Eq,
-            FilterTarget::Token => false,
-        });
-        for filter in &self.filters {
-            let FilterTarget::Column(i) = filter.target else {
-                continue;
-            };
-            let column = &schema.columns[i];
-            let needs_filtering = match column.role {
-                ColumnRole::PartitionKey => false,
-                ColumnRole::Clustering(_) => !full_partition,
-                ColumnRole::Regular | ColumnRole::Static => {
-                    let this_indexed = column.index && filter.op == Op::Eq;
-                    if !indexed_eq {
-                        return Err(Self::invalid(format!(
-                            "{} is not indexed: filtering on a regular column needs a secondary index used with =",
-                            column.name
-                        )));
-                    }
-                    !this_indexed
+        let conditions: Vec<Restriction<'_>> = self
+            .filters
+            .iter()
+            .filter_map(|f| match f.target {
+                FilterTarget::Column(i) => Some((i, f.op)),
+                FilterTarget::Token => None,
+            })
+            .map(|(i, op)| {
+                let column = &schema.columns[i];
+                Restriction {
+                    column: column.name,
+                    role: match column.role {
+                        ColumnRole::PartitionKey => KeyRole::PartitionKey,
+                        ColumnRole::Clustering(_) => KeyRole::Clustering,
+                        ColumnRole::Regular | ColumnRole::Static => KeyRole::Regular,
+                    },
+                    op,
+                    index: if column.index {
+                        IndexUse::Equality
+                    } else {
+                        IndexUse::None
+                    },
                 }
-            };
-            if needs_filtering && !self.allow_filtering {
-                return Err(Self::invalid(format!(
-                    "filtering on {} needs the partition key, a secondary index on it, or allow_filtering()",
-                    column.name
-                )));
-            }
-        }
+            })
+            .collect();
+        let partition_key: Vec<&str> = schema.partition_key().map(|(_, c)| c.name).collect();
+        check_where(&conditions, &partition_key, self.allow_filtering).map_err(Self::invalid)?;
+        let full_partition = full_partition_key(&conditions, &partition_key);
         if !self.order_by.is_empty() && !full_partition {
             return Err(Self::invalid(
                 "order_by needs the whole partition key restricted with = or IN",
