@@ -166,28 +166,18 @@ async fn load(options: &Options) {
         for &concurrency in &options.concurrency {
             let warm = Instant::now() + limit.min(Duration::from_secs(5));
             bounded(&workload, op, &mut next, options.warmup, concurrency, warm).await;
-            let cpu_before = workload::process_cpu().expect("/proc/self/stat");
-            let start = Instant::now();
+            let timer = workload::CaseTimer::start();
+            let deadline = Instant::now() + limit;
             let done = bounded(
                 &workload,
                 op,
                 &mut next,
                 options.requests,
                 concurrency,
-                start + limit,
+                deadline,
             )
             .await;
-            let seconds = start.elapsed().as_secs_f64();
-            let cpu =
-                (workload::process_cpu().expect("/proc/self/stat") - cpu_before).as_secs_f64();
-            println!(
-                "DRIVER_LOAD client={client} op={} concurrency={concurrency} requests={done} \
-                 seconds={seconds:.3} ops_per_s={:.1} cpu_seconds={cpu:.3} \
-                 cpu_us_per_request={:.2}",
-                op.name(),
-                done as f64 / seconds,
-                cpu * 1e6 / done as f64,
-            );
+            timer.report("DRIVER_LOAD", &client, op.name(), concurrency, done);
         }
     }
     // Bounded, so that a stuck shutdown cannot hang the script.

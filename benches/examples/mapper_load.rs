@@ -148,8 +148,8 @@ async fn load(options: &Options) {
                 let warm = Instant::now() + limit.min(Duration::from_secs(2));
                 let warmup = options.warmup;
                 bounded(&workload, client, op, &mut next, warmup, concurrency, warm).await;
-                let cpu_before = driver_workload::process_cpu().expect("/proc/self/stat");
-                let start = Instant::now();
+                let timer = driver_workload::CaseTimer::start();
+                let deadline = Instant::now() + limit;
                 let done = bounded(
                     &workload,
                     client,
@@ -157,21 +157,11 @@ async fn load(options: &Options) {
                     &mut next,
                     options.requests,
                     concurrency,
-                    start + limit,
+                    deadline,
                 )
                 .await;
-                let seconds = start.elapsed().as_secs_f64();
-                let cpu = (driver_workload::process_cpu().expect("/proc/self/stat") - cpu_before)
-                    .as_secs_f64();
-                println!(
-                    "MAPPER_LOAD client=rust-{} op={} concurrency={concurrency} requests={done} \
-                     seconds={seconds:.3} ops_per_s={:.1} cpu_seconds={cpu:.3} \
-                     cpu_us_per_request={:.2}",
-                    client.name(),
-                    op.name(),
-                    done as f64 / seconds,
-                    cpu * 1e6 / done as f64,
-                );
+                let name = format!("rust-{}", client.name());
+                timer.report("MAPPER_LOAD", &name, op.name(), concurrency, done);
             }
         }
     }

@@ -201,3 +201,35 @@ pub fn thread_cpu() -> Option<(Duration, CpuSource)> {
 pub fn process_cpu() -> Option<Duration> {
     stat_cpu("/proc/self/stat")
 }
+
+/// A measured case of a load client: wall time and whole-process CPU from
+/// [`CaseTimer::start`] to [`CaseTimer::report`].
+pub struct CaseTimer {
+    start: std::time::Instant,
+    cpu: Duration,
+}
+
+impl CaseTimer {
+    /// Starts measuring.
+    pub fn start() -> Self {
+        CaseTimer {
+            cpu: process_cpu().expect("/proc/self/stat"),
+            start: std::time::Instant::now(),
+        }
+    }
+
+    /// Prints the machine-readable result line the bench scripts read:
+    /// `<TAG> client=.. op=.. concurrency=.. requests=.. seconds=..
+    /// ops_per_s=.. cpu_seconds=.. cpu_us_per_request=..`.
+    pub fn report(self, tag: &str, client: &str, op: &str, concurrency: usize, done: usize) {
+        let seconds = self.start.elapsed().as_secs_f64();
+        let cpu = (process_cpu().expect("/proc/self/stat") - self.cpu).as_secs_f64();
+        println!(
+            "{tag} client={client} op={op} concurrency={concurrency} requests={done} \
+             seconds={seconds:.3} ops_per_s={:.1} cpu_seconds={cpu:.3} \
+             cpu_us_per_request={:.2}",
+            done as f64 / seconds,
+            cpu * 1e6 / done as f64,
+        );
+    }
+}
