@@ -12,6 +12,7 @@ use std::net::Ipv4Addr;
 use std::sync::OnceLock;
 
 use cql_driver::metadata::{ClusteringOrder as MetaOrder, ColumnKind, ReplicationStrategy};
+use cql_driver::statement::ValuesWriter;
 use cql_driver::{FromRow, Row, RowError, SerializeValues, Session};
 use cql_protocol::value::{to_raw_value, ValueError};
 use cql_protocol::{ColumnType, ProtocolVersion, RawValue};
@@ -225,12 +226,9 @@ impl SerializeValues for Serialized {
         self.0.len()
     }
 
-    fn serialize_values(
-        &self,
-        _: Option<&[cql_protocol::ColumnSpec]>,
-        _: ProtocolVersion,
-    ) -> Result<Vec<RawValue>, ValueError> {
-        Ok(self.0.clone())
+    fn write_values(&self, out: &mut ValuesWriter<'_>) -> Result<(), ValueError> {
+        self.0.iter().for_each(|value| out.write_raw(value));
+        Ok(())
     }
 }
 

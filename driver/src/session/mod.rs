@@ -3,9 +3,9 @@
 mod builder;
 mod execute;
 mod paging;
+mod prepared;
 mod trace;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -52,8 +52,8 @@ pub(crate) struct SessionInner {
     pub(crate) version: ProtocolVersion,
     pub(crate) state: Arc<ClusterState>,
     pub(crate) metrics: Arc<Metrics>,
-    prepared: Mutex<HashMap<(Option<String>, String), PreparedStatement>>,
-    keyspace: RwLock<Option<String>>,
+    prepared: Mutex<prepared::PreparedCache>,
+    keyspace: RwLock<Option<Arc<str>>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     closed: AtomicBool,
 }
@@ -64,6 +64,10 @@ impl SessionInner {
     }
 
     fn keyspace(&self) -> Option<String> {
+        self.shared_keyspace().map(|k| k.to_string())
+    }
+
+    fn shared_keyspace(&self) -> Option<Arc<str>> {
         self.keyspace
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -196,14 +200,15 @@ impl Session {
     /// re-prepares on that host and retries once.
     pub async fn prepare(&self, query: impl Into<Query>) -> Result<PreparedStatement, QueryError> {
         let query = query.into();
-        let keyspace = self.inner.keyspace();
-        let key = (keyspace.clone(), query.text().to_string());
+        let keyspace = self.inner.shared_keyspace();
+        // The hot path (every execution of a mapper statement, say): no
+        // allocation, one hash of the text.
         let cached = self
             .inner
             .prepared
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
+            .get(query.shared_text(), keyspace.as_ref())
             .cloned();
         if let Some(mut statement) = cached {
             statement.options = query.options().clone();
@@ -237,7 +242,7 @@ impl Session {
                         .prepared
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
-                        .insert(key, statement.clone());
+                        .insert(statement.clone());
                     // As the DataStax drivers do, the other hosts prepare it
                     // too before this returns (concurrently, failures only
                     // logged), so that the first executions routed to them
@@ -265,7 +270,7 @@ impl Session {
         &self,
         prepared: cql_protocol::message::response::Prepared,
         query: &Query,
-        keyspace: Option<String>,
+        keyspace: Option<Arc<str>>,
     ) -> PreparedStatement {
         let bound: Arc<[cql_protocol::ColumnSpec]> =
             prepared.metadata.columns.clone().unwrap_or_default().into();
@@ -281,8 +286,8 @@ impl Session {
         });
         PreparedStatement {
             id: prepared.id,
-            text: Arc::from(query.text()),
-            keyspace: keyspace.map(Arc::from),
+            text: query.shared_text().clone(),
+            keyspace,
             bound,
             result,
             partition_key,
@@ -434,7 +439,7 @@ impl Session {
             .inner
             .keyspace
             .write()
-            .unwrap_or_else(|p| p.into_inner()) = Some(keyspace.clone());
+            .unwrap_or_else(|p| p.into_inner()) = Some(Arc::from(keyspace.as_str()));
         self.inner
             .state
             .pool_context
@@ -570,13 +575,11 @@ async fn watch_pools(inner: std::sync::Weak<SessionInner>, mut events: mpsc::Rec
         let Some(inner) = inner.upgrade() else { return };
         match event {
             PoolEvent::Up(host) => {
-                let texts: Vec<String> = inner
+                let texts = inner
                     .prepared
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .keys()
-                    .map(|(_, text)| text.clone())
-                    .collect();
+                    .texts();
                 if !texts.is_empty() {
                     tracing::debug!(host = %host.address(), count = texts.len(), "re-preparing statements");
                 }

@@ -7,8 +7,12 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use cql_protocol::message::request::BatchType;
-use cql_protocol::value::{to_raw_value, SerializeValue, ValueError};
+use cql_protocol::value::ValueError;
 use cql_protocol::{ColumnSpec, Consistency, ProtocolVersion, RawValue};
+
+mod values;
+
+pub use values::{SerializeValues, ValuesWriter};
 
 use crate::metadata::Token;
 use crate::policies::RetryPolicy;
@@ -138,13 +142,14 @@ macro_rules! option_setters {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Query {
-    text: String,
+    text: Arc<str>,
     options: StatementOptions,
 }
 
 impl Query {
-    /// A statement with this text.
-    pub fn new(text: impl Into<String>) -> Self {
+    /// A statement with this text (a `&str`, a `String` or a shared
+    /// `Arc<str>`, which is not copied).
+    pub fn new(text: impl Into<Arc<str>>) -> Self {
         Query {
             text: text.into(),
             options: StatementOptions::default(),
@@ -153,6 +158,11 @@ impl Query {
 
     /// The CQL text.
     pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The CQL text, shared.
+    pub(crate) fn shared_text(&self) -> &Arc<str> {
         &self.text
     }
 
@@ -167,6 +177,12 @@ impl From<&str> for Query {
 
 impl From<String> for Query {
     fn from(text: String) -> Self {
+        Query::new(text)
+    }
+}
+
+impl From<Arc<str>> for Query {
+    fn from(text: Arc<str>) -> Self {
         Query::new(text)
     }
 }
@@ -223,145 +239,6 @@ impl PreparedStatement {
 
     option_setters!();
 }
-
-/// Values bound to a statement, serialized for its columns (prepared
-/// statements) or by each value's natural type (simple statements).
-///
-/// Implemented for `()`, tuples of up to 16 [`SerializeValue`]s, and slices
-/// and `Vec`s of one value type (`Box<dyn SerializeValue>` for mixed types).
-pub trait SerializeValues {
-    /// How many values there are.
-    fn len(&self) -> usize;
-
-    /// Whether there are none.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Serializes the values; `columns` are the bound columns when known.
-    fn serialize_values(
-        &self,
-        columns: Option<&[ColumnSpec]>,
-        version: ProtocolVersion,
-    ) -> Result<Vec<RawValue>, ValueError>;
-}
-
-/// Serializes one value for column `index` of `columns`, or by its natural
-/// type when the columns are unknown.
-pub fn serialize_one<T: SerializeValue + ?Sized>(
-    value: &T,
-    index: usize,
-    columns: Option<&[ColumnSpec]>,
-    version: ProtocolVersion,
-) -> Result<RawValue, ValueError> {
-    let column = columns.and_then(|c| c.get(index));
-    match column {
-        Some(spec) => to_raw_value(value, &spec.ty, version)
-            .map_err(|e| e.in_column(index, spec.name.clone())),
-        None => match value.natural_type() {
-            Some(ty) => to_raw_value(value, &ty, version),
-            // A null, or an empty collection: null and empty write nothing
-            // whatever the type, so any type serves.
-            None => {
-                to_raw_value(value, &cql_protocol::ColumnType::Blob, version).or(Ok(RawValue::Null))
-            }
-        },
-    }
-}
-
-impl SerializeValues for () {
-    fn len(&self) -> usize {
-        0
-    }
-
-    fn serialize_values(
-        &self,
-        _columns: Option<&[ColumnSpec]>,
-        _version: ProtocolVersion,
-    ) -> Result<Vec<RawValue>, ValueError> {
-        Ok(Vec::new())
-    }
-}
-
-impl<T: SerializeValue> SerializeValues for [T] {
-    fn len(&self) -> usize {
-        <[T]>::len(self)
-    }
-
-    fn serialize_values(
-        &self,
-        columns: Option<&[ColumnSpec]>,
-        version: ProtocolVersion,
-    ) -> Result<Vec<RawValue>, ValueError> {
-        self.iter()
-            .enumerate()
-            .map(|(i, v)| serialize_one(v, i, columns, version))
-            .collect()
-    }
-}
-
-impl<T: SerializeValue> SerializeValues for Vec<T> {
-    fn len(&self) -> usize {
-        self.as_slice().len()
-    }
-
-    fn serialize_values(
-        &self,
-        columns: Option<&[ColumnSpec]>,
-        version: ProtocolVersion,
-    ) -> Result<Vec<RawValue>, ValueError> {
-        self.as_slice().serialize_values(columns, version)
-    }
-}
-
-impl<V: SerializeValues + ?Sized> SerializeValues for &V {
-    fn len(&self) -> usize {
-        (**self).len()
-    }
-
-    fn serialize_values(
-        &self,
-        columns: Option<&[ColumnSpec]>,
-        version: ProtocolVersion,
-    ) -> Result<Vec<RawValue>, ValueError> {
-        (**self).serialize_values(columns, version)
-    }
-}
-
-macro_rules! tuple_values {
-    ($count:expr; $($name:ident $index:tt),+) => {
-        impl<$($name: SerializeValue),+> SerializeValues for ($($name,)+) {
-            fn len(&self) -> usize {
-                $count
-            }
-
-            fn serialize_values(
-                &self,
-                columns: Option<&[ColumnSpec]>,
-                version: ProtocolVersion,
-            ) -> Result<Vec<RawValue>, ValueError> {
-                Ok(vec![$(serialize_one(&self.$index, $index, columns, version)?),+])
-            }
-        }
-    };
-}
-
-tuple_values!(1; A 0);
-tuple_values!(2; A 0, B 1);
-tuple_values!(3; A 0, B 1, C 2);
-tuple_values!(4; A 0, B 1, C 2, D 3);
-tuple_values!(5; A 0, B 1, C 2, D 3, E 4);
-tuple_values!(6; A 0, B 1, C 2, D 3, E 4, F 5);
-tuple_values!(7; A 0, B 1, C 2, D 3, E 4, F 5, G 6);
-tuple_values!(8; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
-tuple_values!(9; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
-tuple_values!(10; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
-tuple_values!(11; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
-tuple_values!(12; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
-tuple_values!(13; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12);
-tuple_values!(14; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13);
-tuple_values!(15; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14);
-tuple_values!(16; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15);
 
 /// One statement of a batch.
 #[derive(Clone, Debug)]

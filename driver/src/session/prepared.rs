@@ -1,0 +1,145 @@
+//! The session's cache of prepared statements, by text and keyspace.
+//!
+//! A statement is found by its text's content (one hash of the text), or,
+//! when the query holds the very `Arc<str>` the statement was prepared
+//! with, by the text's address (no hash of the text at all): callers that
+//! keep their statement texts, such as the object mapper, pay a pointer
+//! lookup per execution.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::statement::PreparedStatement;
+
+/// One text and its statements, one per keyspace in use when each was
+/// prepared (unqualified table names depend on it).
+#[derive(Debug)]
+struct Entry {
+    text: Arc<str>,
+    statements: Vec<PreparedStatement>,
+}
+
+/// Prepared statements by text and keyspace. Entries are never removed (a
+/// statement stays prepared for the session's life, as in the DataStax
+/// drivers), so an entry's text keeps its address for the cache's life.
+#[derive(Debug, Default)]
+pub(crate) struct PreparedCache {
+    entries: Vec<Entry>,
+    by_text: HashMap<Arc<str>, usize>,
+    /// The address of each entry's own text.
+    by_address: HashMap<usize, usize>,
+}
+
+fn address(text: &Arc<str>) -> usize {
+    Arc::as_ptr(text) as *const u8 as usize
+}
+
+impl PreparedCache {
+    /// The statement prepared from `text` in `keyspace`, if any.
+    pub(crate) fn get(
+        &self,
+        text: &Arc<str>,
+        keyspace: Option<&Arc<str>>,
+    ) -> Option<&PreparedStatement> {
+        let index = match self.by_address.get(&address(text)) {
+            // The entry holds its text, so no other text can have that
+            // address while the entry exists: the same address is the same
+            // text.
+            Some(&index) if Arc::ptr_eq(&self.entries[index].text, text) => index,
+            _ => *self.by_text.get(&**text)?,
+        };
+        self.entries[index]
+            .statements
+            .iter()
+            .find(|s| s.keyspace.as_ref() == keyspace)
+    }
+
+    /// Adds (or replaces, if two tasks prepared it at once) a statement.
+    pub(crate) fn insert(&mut self, statement: PreparedStatement) {
+        let index = match self.by_text.get(&*statement.text) {
+            Some(&index) => index,
+            None => {
+                let index = self.entries.len();
+                self.by_text.insert(statement.text.clone(), index);
+                self.by_address.insert(address(&statement.text), index);
+                self.entries.push(Entry {
+                    text: statement.text.clone(),
+                    statements: Vec::new(),
+                });
+                index
+            }
+        };
+        let statements = &mut self.entries[index].statements;
+        statements.retain(|s| s.keyspace != statement.keyspace);
+        statements.push(statement);
+    }
+
+    /// Every text prepared, for preparing them again on a host that comes
+    /// up.
+    pub(crate) fn texts(&self) -> Vec<Arc<str>> {
+        self.entries.iter().map(|e| e.text.clone()).collect()
+    }
+
+    /// How many texts are cached.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::statement::StatementOptions;
+    use bytes::Bytes;
+
+    fn statement(text: &Arc<str>, keyspace: Option<&str>, id: u8) -> PreparedStatement {
+        PreparedStatement {
+            id: Bytes::from(vec![id]),
+            text: text.clone(),
+            keyspace: keyspace.map(Arc::from),
+            bound: Arc::from(Vec::new()),
+            result: None,
+            partition_key: None,
+            options: StatementOptions::default(),
+        }
+    }
+
+    #[test]
+    fn found_by_address_or_by_content_per_keyspace() {
+        let text: Arc<str> = Arc::from("SELECT * FROM t");
+        let ks: Arc<str> = Arc::from("ks");
+        let mut cache = PreparedCache::default();
+        cache.insert(statement(&text, None, 1));
+        cache.insert(statement(&text, Some("ks"), 2));
+        assert_eq!(cache.len(), 1);
+
+        // The same Arc, and an equal text at another address.
+        let copy: Arc<str> = Arc::from(&*text);
+        assert!(!Arc::ptr_eq(&copy, &text));
+        for t in [&text, &copy] {
+            assert_eq!(cache.get(t, None).unwrap().id[0], 1);
+            assert_eq!(cache.get(t, Some(&ks)).unwrap().id[0], 2);
+            assert!(cache.get(t, Some(&Arc::from("other"))).is_none());
+        }
+        assert!(cache.get(&Arc::from("SELECT 1"), None).is_none());
+
+        // Preparing again replaces the statement of that keyspace only.
+        cache.insert(statement(&copy, None, 3));
+        assert_eq!(cache.get(&text, None).unwrap().id[0], 3);
+        assert_eq!(cache.get(&text, Some(&ks)).unwrap().id[0], 2);
+        assert_eq!(cache.texts().len(), 1);
+    }
+
+    #[test]
+    fn a_dropped_text_at_a_reused_address_is_not_mistaken() {
+        let mut cache = PreparedCache::default();
+        let text: Arc<str> = Arc::from("SELECT a FROM t");
+        cache.insert(statement(&text, None, 1));
+        // The entry keeps the text alive, so a new text of another content
+        // never shares its address; the lookup falls back to the content.
+        drop(text);
+        let other: Arc<str> = Arc::from("SELECT b FROM t");
+        assert!(cache.get(&other, None).is_none());
+    }
+}
