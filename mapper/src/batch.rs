@@ -10,7 +10,7 @@ use crate::connection::{get_connection, Connection};
 use crate::dml::Write;
 use crate::error::{MapperError, Result};
 use crate::model::Model;
-use crate::statement::{check_applied, Bound, Cql, Options, Target};
+use crate::statement::{check_applied, Bound, Cql, KeyspaceName, Options, Target};
 
 type Callback = Box<dyn FnOnce() + Send>;
 
@@ -116,7 +116,9 @@ impl BatchQuery {
         )?;
         let version = connection.session().protocol_version();
         let cql = write.cql(&target.keyspace, version)?;
-        let prepared = target.prepare(&cql.text, &Options::default()).await?;
+        let prepared = target
+            .prepare(cql.text.clone().into_shared(), &Options::default())
+            .await?;
         let values = cql
             .values
             .serialize_values(Some(prepared.bound_columns()), version)
@@ -180,7 +182,8 @@ impl BatchQuery {
             cql.text.push_str(" APPLY BATCH");
             let target = Target {
                 connection: connection.clone(),
-                keyspace: String::new(),
+                // The batch's statements name their keyspaces.
+                keyspace: KeyspaceName::Static(""),
             };
             target.execute(cql, &self.options).await?
         };

@@ -78,13 +78,41 @@ pub(crate) enum Target {
     Token,
 }
 
+/// The right-hand side of a condition, with `?` markers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rhs {
+    /// `?`
+    Marker,
+    /// `(?, ?, ...)`, with this many markers.
+    Markers(usize),
+    /// `MinTimeUUID(?)`
+    MinTimeUuid,
+    /// `MaxTimeUUID(?)`
+    MaxTimeUuid,
+}
+
+impl fmt::Display for Rhs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rhs::Marker => f.write_str("?"),
+            Rhs::Markers(n) => {
+                f.write_str("(")?;
+                for i in 0..*n {
+                    f.write_str(if i == 0 { "?" } else { ", ?" })?;
+                }
+                f.write_str(")")
+            }
+            Rhs::MinTimeUuid => f.write_str("MinTimeUUID(?)"),
+            Rhs::MaxTimeUuid => f.write_str("MaxTimeUUID(?)"),
+        }
+    }
+}
+
 /// A WHERE condition on model `M`.
 pub struct Filter<M> {
     pub(crate) target: Target,
     pub(crate) op: Op,
-    /// CQL for the right-hand side, with `?` markers (`?`, `(?, ?)`,
-    /// `MinTimeUUID(?)`).
-    pub(crate) rhs: String,
+    pub(crate) rhs: Rhs,
     pub(crate) values: Vec<BoxedValue>,
     marker: PhantomData<fn() -> M>,
 }
@@ -102,7 +130,7 @@ impl<M> fmt::Debug for Filter<M> {
 }
 
 impl<M> Filter<M> {
-    fn new(target: Target, op: Op, rhs: String, values: Vec<BoxedValue>) -> Self {
+    fn new(target: Target, op: Op, rhs: Rhs, values: Vec<BoxedValue>) -> Self {
         Filter {
             target,
             op,
@@ -168,7 +196,7 @@ impl<M, T> Column<M, T> {
 impl<M: Model, T: CqlColumn + 'static> Column<M, T> {
     fn compare(self, op: Op, value: impl Into<T>) -> Filter<M> {
         let value: BoxedValue = Box::new(value.into());
-        Filter::new(Target::Column(self.index), op, "?".into(), vec![value])
+        Filter::new(Target::Column(self.index), op, Rhs::Marker, vec![value])
     }
 
     /// `column = value`
@@ -202,11 +230,10 @@ impl<M: Model, T: CqlColumn + 'static> Column<M, T> {
             .into_iter()
             .map(|v| Box::new(v.into()) as BoxedValue)
             .collect();
-        let markers = vec!["?"; values.len()].join(", ");
         Filter::new(
             Target::Column(self.index),
             Op::In,
-            format!("({markers})"),
+            Rhs::Markers(values.len()),
             values,
         )
     }
@@ -243,16 +270,11 @@ pub enum TimeUuidBound {
 impl<M: Model> Column<M, Uuid> {
     /// `column <op> MinTimeUUID(t)` / `MaxTimeUUID(t)`, for timeuuid columns.
     pub fn cmp_time(self, op: Op, bound: TimeUuidBound) -> Filter<M> {
-        let (function, time) = match bound {
-            TimeUuidBound::Min(t) => ("MinTimeUUID", t),
-            TimeUuidBound::Max(t) => ("MaxTimeUUID", t),
+        let (rhs, time) = match bound {
+            TimeUuidBound::Min(t) => (Rhs::MinTimeUuid, t),
+            TimeUuidBound::Max(t) => (Rhs::MaxTimeUuid, t),
         };
-        Filter::new(
-            Target::Column(self.index),
-            op,
-            format!("{function}(?)"),
-            vec![Box::new(time)],
-        )
+        Filter::new(Target::Column(self.index), op, rhs, vec![Box::new(time)])
     }
 }
 
@@ -331,5 +353,5 @@ impl<M: Model> Column<M, i64> {
 /// `token(partition key) <op> ?`: token range filters, for scanning a
 /// table by ranges of the ring.
 pub fn token<M: Model>(op: Op, token: i64) -> Filter<M> {
-    Filter::new(Target::Token, op, "?".into(), vec![Box::new(token)])
+    Filter::new(Target::Token, op, Rhs::Marker, vec![Box::new(token)])
 }

@@ -17,7 +17,7 @@ pub const DEFAULT_CONNECTION: &str = "default";
 pub struct Connection {
     name: String,
     session: Session,
-    keyspace: Option<String>,
+    keyspace: Option<Arc<str>>,
 }
 
 impl Connection {
@@ -34,6 +34,11 @@ impl Connection {
     /// The keyspace models use when neither they nor the query name one.
     pub fn default_keyspace(&self) -> Option<&str> {
         self.keyspace.as_deref()
+    }
+
+    /// The default keyspace, shared.
+    pub(crate) fn shared_keyspace(&self) -> Option<&Arc<str>> {
+        self.keyspace.as_ref()
     }
 }
 
@@ -98,7 +103,7 @@ pub fn register_session(
     let connection = Arc::new(Connection {
         name: name.to_string(),
         session,
-        keyspace: default_keyspace.map(str::to_string),
+        keyspace: default_keyspace.map(Arc::from),
     });
     let mut registry = registry().write().unwrap_or_else(|p| p.into_inner());
     registry
@@ -133,17 +138,17 @@ pub fn set_default_connection(name: &str) -> Result<()> {
 pub fn get_connection(name: Option<&str>) -> Result<Arc<Connection>> {
     let registry = registry().read().unwrap_or_else(|p| p.into_inner());
     let name = match name {
-        Some(name) => name.to_string(),
+        Some(name) => name,
         None => registry
             .default
-            .clone()
+            .as_deref()
             .ok_or_else(|| MapperError::NoConnection {
                 name: DEFAULT_CONNECTION.into(),
             })?,
     };
     registry
         .connections
-        .get(&name)
+        .get(name)
         .cloned()
-        .ok_or(MapperError::NoConnection { name })
+        .ok_or_else(|| MapperError::NoConnection { name: name.into() })
 }

@@ -14,7 +14,7 @@ use crate::error::{MapperError, Result};
 use crate::model::Model;
 use crate::query::QuerySet;
 use crate::schema::quote;
-use crate::statement::{cached_text, check_applied, Bound, Cql, Options, Shape, Target};
+use crate::statement::{cached_text, check_applied, Bound, Cql, CqlText, Options, Shape, Target};
 
 /// What a write does.
 enum Kind<M> {
@@ -341,9 +341,14 @@ impl<'a, M: Model> Write<'a, M> {
                     let flags = u8::from(matches!(self.condition, Condition::IfNotExists))
                         | u8::from(self.ttl.is_some()) << 1
                         | u8::from(self.timestamp.is_some()) << 2;
-                    cached_text(schema, keyspace, Shape::Insert { mask, flags }, build).to_string()
+                    CqlText::Interned(cached_text(
+                        schema,
+                        keyspace,
+                        Shape::Insert { mask, flags },
+                        build,
+                    ))
                 } else {
-                    build()
+                    CqlText::Built(build())
                 };
                 Ok(cql)
             }

@@ -29,13 +29,13 @@ use cql_driver::metadata::{ColumnKind, IndexKind, TableMetadata};
 use cql_driver::{Consistency, Row, Session};
 use cql_protocol::value::SerializeValue;
 
-use crate::column::{BoxedValue, Op};
+use crate::column::{BoxedValue, Op, Rhs};
 use crate::connection::get_connection;
 use crate::error::{MapperError, Result};
 use crate::query::ModelStream;
 use crate::restrictions::{check_where, IndexUse, KeyRole, Restriction};
 use crate::schema::quote;
-use crate::statement::{Bound, Cql, Options, Target};
+use crate::statement::{Bound, Cql, KeyspaceName, Options, Target};
 
 /// A keyspace known by name: the way to its [`NamedTable`]s.
 ///
@@ -310,7 +310,7 @@ impl NamedColumn {
         NamedFilter {
             column: self.name.clone(),
             op,
-            rhs: "?".into(),
+            rhs: Rhs::Marker,
             values: vec![Box::new(value)],
         }
     }
@@ -379,11 +379,10 @@ impl NamedColumn {
             .into_iter()
             .map(|v| Box::new(v) as BoxedValue)
             .collect();
-        let markers = vec!["?"; values.len()].join(", ");
         NamedFilter {
             column: self.name.clone(),
             op: Op::In,
-            rhs: format!("({markers})"),
+            rhs: Rhs::Markers(values.len()),
             values,
         }
     }
@@ -402,8 +401,7 @@ impl NamedColumn {
 pub struct NamedFilter {
     column: String,
     op: Op,
-    /// CQL for the right-hand side, with `?` markers.
-    rhs: String,
+    rhs: Rhs,
     values: Vec<BoxedValue>,
 }
 
@@ -615,7 +613,7 @@ impl NamedQuerySet {
         let metadata = table_metadata(connection.session(), &self.table).await?;
         let target = Target {
             connection,
-            keyspace: self.table.keyspace.clone(),
+            keyspace: KeyspaceName::Shared(Arc::from(self.table.keyspace.as_str())),
         };
         Ok((target, metadata))
     }

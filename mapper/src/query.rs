@@ -12,12 +12,14 @@ use futures_util::StreamExt;
 
 use cql_driver::{Consistency, Row};
 
-use crate::column::{Assignment, Column, Filter, Op, Target as FilterTarget};
+use crate::column::{Assignment, Column, Filter, Op, Rhs, Target as FilterTarget};
 use crate::error::{MapperError, Result};
 use crate::model::Model;
 use crate::restrictions::{check_where, full_partition_key, IndexUse, KeyRole, Restriction};
 use crate::schema::{quote, ClusteringOrder, ColumnRole, ModelSchema};
-use crate::statement::{cached_text, check_applied, Bound, Cql, Options, Shape, Target};
+use crate::statement::{
+    cached_text, check_applied, try_cached_text, Bound, Cql, Options, SelectShape, Shape, Target,
+};
 
 /// How a query set of a polymorphic variant keeps to its kind's rows.
 #[derive(Debug, Clone, Copy)]
@@ -479,13 +481,85 @@ impl<M: Model> QuerySet<M> {
                 }
             };
             conditions.push(format!("{lhs} {} {}", filter.op.cql(), filter.rhs));
-            cql.values
-                .extend(filter.values.iter().map(|v| Bound::Ref(v.as_ref())));
         }
+        self.bind_where(&mut cql.values);
         if !conditions.is_empty() {
             cql.text.push_str(" WHERE ");
             cql.text.push_str(&conditions.join(" AND "));
         }
+    }
+
+    /// The values of the WHERE clause, in the order of its markers.
+    fn bind_where<'a>(&'a self, values: &mut Vec<Bound<'a>>) {
+        for filter in &self.filters {
+            values.extend(filter.values.iter().map(|v| Bound::Ref(v.as_ref())));
+        }
+    }
+
+    /// The shape of this query set's SELECT of its model's columns with
+    /// `limit` (see [`SelectShape`]); `None` if it is not cached (a column
+    /// list of `only`/`defer`, or too many filters).
+    fn select_shape(&self, limit: Option<u32>) -> Option<SelectShape> {
+        if self.only.is_some() || !self.defer.is_empty() {
+            return None;
+        }
+        let flags = u32::from(self.allow_filtering)
+            | u32::from(self.distinct) << 1
+            | u32::from(limit.is_some()) << 2
+            | u32::from(self.limit.is_some()) << 3;
+        let mut shape = SelectShape::new()
+            .push(flags)?
+            .push(limit.unwrap_or(0))?
+            .push(self.limit.unwrap_or(0))?
+            .push(u32::try_from(self.filters.len()).ok()?)?;
+        for filter in &self.filters {
+            let target = match filter.target {
+                FilterTarget::Token => 0,
+                FilterTarget::Column(i) => u32::try_from(i).ok()?.checked_add(1)?,
+            };
+            let rhs = match filter.rhs {
+                Rhs::Marker => 0,
+                Rhs::MinTimeUuid => 1,
+                Rhs::MaxTimeUuid => 2,
+                Rhs::Markers(n) => u32::try_from(n).ok()?.checked_add(3)?,
+            };
+            shape = shape.push(target)?.push(filter.op as u32)?.push(rhs)?;
+        }
+        for (index, order) in &self.order_by {
+            let index = u32::try_from(*index).ok()?;
+            shape = shape
+                .push(index)?
+                .push(u32::from(*order == ClusteringOrder::Desc))?;
+        }
+        Some(shape)
+    }
+
+    /// The SELECT of the model's columns that `query` (this query set as
+    /// sent, see [`effective`](Self::effective)) sends, with `limit`.
+    ///
+    /// Its text depends only on the query set's shape, so it is checked
+    /// and built the first time a shape is seen, then taken from the
+    /// statement-text cache: a repeated query binds its values and nothing
+    /// more.
+    fn model_select<'q>(
+        &self,
+        query: &'q Self,
+        keyspace: &str,
+        limit: Option<u32>,
+    ) -> Result<Cql<'q>> {
+        let schema = M::schema();
+        let build = || -> Result<String> {
+            self.check_where()?;
+            let what = query.selected(schema)?;
+            Ok(query.select_cql(&what, keyspace, limit)?.text.to_string())
+        };
+        let text = match self.select_shape(limit) {
+            Some(shape) => try_cached_text(schema, keyspace, Shape::Select(shape), build)?,
+            None => Arc::from(build()?),
+        };
+        let mut values = Vec::new();
+        query.bind_where(&mut values);
+        Ok(Cql::interned(text, values))
     }
 
     fn select_cql(&self, what: &str, keyspace: &str, limit: Option<u32>) -> Result<Cql<'_>> {
@@ -525,10 +599,8 @@ impl<M: Model> QuerySet<M> {
     /// The rows, as a stream that fetches one page at a time.
     pub async fn stream(&self) -> Result<ModelStream<M>> {
         let target = self.target()?;
-        self.check_where()?;
         let (query, client) = self.effective();
-        let what = query.selected(M::schema())?;
-        let cql = query.select_cql(&what, &target.keyspace, None)?;
+        let cql = self.model_select(&query, &target.keyspace, None)?;
         let rows = target.stream(cql, &self.options).await?;
         let models = rows
             .filter(move |row| {
@@ -564,13 +636,11 @@ impl<M: Model> QuerySet<M> {
     /// The first row, if any.
     pub async fn first(&self) -> Result<Option<M>> {
         let target = self.target()?;
-        self.check_where()?;
         let (query, client) = self.effective();
         if client.is_some() {
             return self.stream().await?.next().await.transpose();
         }
-        let what = query.selected(M::schema())?;
-        let cql = query.select_cql(&what, &target.keyspace, Some(1))?;
+        let cql = self.model_select(&query, &target.keyspace, Some(1))?;
         let result = target.execute(cql, &self.options).await?;
         let Some(row) = result.rows().ok().and_then(|r| r.first_row().ok()) else {
             return Ok(None);
@@ -587,7 +657,6 @@ impl<M: Model> QuerySet<M> {
     /// `MultipleObjectsReturned` if more (the query stops reading at two).
     pub async fn get(&self) -> Result<M> {
         let target = self.target()?;
-        self.check_where()?;
         let model = M::schema().model;
         let (query, client) = self.effective();
         if client.is_some() {
@@ -600,8 +669,7 @@ impl<M: Model> QuerySet<M> {
                 Some(_) => Err(MapperError::MultipleObjectsReturned { model, count: 2 }),
             };
         }
-        let what = query.selected(M::schema())?;
-        let cql = query.select_cql(&what, &target.keyspace, Some(2))?;
+        let cql = self.model_select(&query, &target.keyspace, Some(2))?;
         let result = target.execute(cql, &self.options).await?;
         let rows = result
             .rows()

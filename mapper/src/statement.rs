@@ -49,15 +49,102 @@ impl SerializeValue for Bound<'_> {
 
 /// A statement: CQL with `?` markers and its values.
 pub(crate) struct Cql<'a> {
-    pub text: String,
+    pub text: CqlText,
     pub values: Vec<Bound<'a>>,
 }
 
 impl<'a> Cql<'a> {
     pub(crate) fn new(text: impl Into<String>) -> Self {
         Cql {
-            text: text.into(),
+            text: CqlText::Built(text.into()),
             values: Vec::new(),
+        }
+    }
+
+    /// A statement whose text comes from the statement-text cache.
+    pub(crate) fn interned(text: Arc<str>, values: Vec<Bound<'a>>) -> Self {
+        Cql {
+            text: CqlText::Interned(text),
+            values,
+        }
+    }
+}
+
+/// The text of a statement: built for this request, or shared with the
+/// statement-text cache (then the driver finds its prepared statement by
+/// the text's address, without hashing it).
+#[derive(Debug, Clone)]
+pub(crate) enum CqlText {
+    Built(String),
+    Interned(Arc<str>),
+}
+
+impl Default for CqlText {
+    fn default() -> Self {
+        CqlText::Built(String::new())
+    }
+}
+
+impl CqlText {
+    /// Appends to the text (an interned text is copied first).
+    pub(crate) fn push_str(&mut self, more: &str) {
+        match self {
+            CqlText::Built(text) => text.push_str(more),
+            CqlText::Interned(shared) => {
+                let mut text = String::with_capacity(shared.len() + more.len());
+                text.push_str(shared);
+                text.push_str(more);
+                *self = CqlText::Built(text);
+            }
+        }
+    }
+
+    /// Appends one character.
+    pub(crate) fn push(&mut self, c: char) {
+        self.push_str(c.encode_utf8(&mut [0; 4]));
+    }
+
+    /// The text, shared (a built text is copied once).
+    pub(crate) fn into_shared(self) -> Arc<str> {
+        match self {
+            CqlText::Built(text) => Arc::from(text),
+            CqlText::Interned(shared) => shared,
+        }
+    }
+}
+
+impl std::ops::Deref for CqlText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            CqlText::Built(text) => text,
+            CqlText::Interned(shared) => shared,
+        }
+    }
+}
+
+impl std::fmt::Display for CqlText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+/// A keyspace name: a model's own (static) or shared with a connection or
+/// a query set, so resolving it on every request allocates nothing.
+#[derive(Debug, Clone)]
+pub(crate) enum KeyspaceName {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for KeyspaceName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            KeyspaceName::Static(name) => name,
+            KeyspaceName::Shared(name) => name,
         }
     }
 }
@@ -76,7 +163,7 @@ pub(crate) struct Options {
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
     pub connection: Arc<Connection>,
-    pub keyspace: String,
+    pub keyspace: KeyspaceName,
 }
 
 impl Target {
@@ -87,13 +174,16 @@ impl Target {
         connection: Option<&str>,
     ) -> Result<Target> {
         let connection = get_connection(connection)?;
-        let keyspace = keyspace
-            .or(schema.keyspace)
-            .or(connection.default_keyspace())
-            .ok_or_else(|| MapperError::UndefinedKeyspace {
-                model: schema.model.to_string(),
-            })?
-            .to_string();
+        let keyspace = match (keyspace, schema.keyspace, connection.shared_keyspace()) {
+            (Some(name), _, _) => KeyspaceName::Shared(Arc::from(name)),
+            (None, Some(name), _) => KeyspaceName::Static(name),
+            (None, None, Some(name)) => KeyspaceName::Shared(name.clone()),
+            (None, None, None) => {
+                return Err(MapperError::UndefinedKeyspace {
+                    model: schema.model.to_string(),
+                })
+            }
+        };
         Ok(Target {
             connection,
             keyspace,
@@ -101,7 +191,11 @@ impl Target {
     }
 
     /// Prepares `text` with the options set on it.
-    pub(crate) async fn prepare(&self, text: &str, options: &Options) -> Result<PreparedStatement> {
+    pub(crate) async fn prepare(
+        &self,
+        text: impl Into<Arc<str>>,
+        options: &Options,
+    ) -> Result<PreparedStatement> {
         let mut query = Query::new(text).with_idempotent(options.idempotent);
         if let Some(c) = options.consistency {
             query = query.with_consistency(c);
@@ -120,7 +214,7 @@ impl Target {
 
     /// Prepares and executes a statement.
     pub(crate) async fn execute(&self, cql: Cql<'_>, options: &Options) -> Result<QueryResult> {
-        let prepared = self.prepare(&cql.text, options).await?;
+        let prepared = self.prepare(cql.text.into_shared(), options).await?;
         Ok(self
             .connection
             .session()
@@ -130,7 +224,7 @@ impl Target {
 
     /// Prepares and executes a statement, streaming its rows page by page.
     pub(crate) async fn stream(&self, cql: Cql<'_>, options: &Options) -> Result<RowStream> {
-        let prepared = self.prepare(&cql.text, options).await?;
+        let prepared = self.prepare(cql.text.into_shared(), options).await?;
         Ok(self
             .connection
             .session()
@@ -165,46 +259,101 @@ pub(crate) enum Shape {
     /// An INSERT of the columns in `mask`, with a condition and USING
     /// options encoded in `flags`.
     Insert { mask: u128, flags: u8 },
+    /// A SELECT of a query set's model columns (see `QuerySet`'s
+    /// `select_shape`).
+    Select(SelectShape),
 }
 
-/// Texts per model (by its static schema's address), keyspace and shape.
-type TextCache = HashMap<usize, HashMap<String, HashMap<Shape, Arc<str>>>>;
+/// Everything a model SELECT's text depends on, as small numbers: the
+/// filters' columns, operators and markers, the order, the limit and the
+/// flags. Two query sets of one model with equal shapes send the same
+/// text, so the text (and the checks it passed) can be reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct SelectShape {
+    codes: [u32; SelectShape::CAPACITY],
+    len: u8,
+}
 
-/// How many texts one model and keyspace may cache; beyond it texts are
-/// built every time (still correct, only slower).
-const MAX_TEXTS: usize = 1024;
+impl SelectShape {
+    const CAPACITY: usize = 24;
+
+    pub(crate) fn new() -> Self {
+        SelectShape {
+            codes: [0; Self::CAPACITY],
+            len: 0,
+        }
+    }
+
+    /// Adds a code; `None` once the shape is too long to cache.
+    pub(crate) fn push(mut self, code: u32) -> Option<Self> {
+        *self.codes.get_mut(usize::from(self.len))? = code;
+        self.len += 1;
+        Some(self)
+    }
+}
+
+/// Cached texts by model (its static schema's address) and shape, each
+/// with the keyspaces it was built for.
+type TextCache = HashMap<(usize, Shape), Vec<(Box<str>, Arc<str>)>>;
+
+/// How many texts may be cached in all; beyond it texts are built every
+/// time (still correct, only slower).
+const MAX_TEXTS: usize = 16_384;
 
 /// The text of `shape` for `schema` in `keyspace`, built by `build` the
-/// first time. Statement texts are rebuilt on every request otherwise,
-/// which was most of the mapper's cost over raw driver calls.
+/// first time.
 pub(crate) fn cached_text(
     schema: &'static ModelSchema,
     keyspace: &str,
     shape: Shape,
     build: impl FnOnce() -> String,
 ) -> Arc<str> {
-    static TEXTS: OnceLock<Mutex<TextCache>> = OnceLock::new();
+    match try_cached_text(schema, keyspace, shape, || {
+        Ok::<_, std::convert::Infallible>(build())
+    }) {
+        Ok(text) => text,
+        Err(never) => match never {},
+    }
+}
+
+/// The text of `shape` for `schema` in `keyspace`, built (and checked) by
+/// `build` the first time: a build that fails is not cached, so the same
+/// shape fails the same way every time. Statement texts were rebuilt on
+/// every request before, which was most of the mapper's cost over raw
+/// driver calls; a cached text is also the same `Arc<str>` every time,
+/// which the driver's prepared-statement cache finds by address.
+pub(crate) fn try_cached_text<E>(
+    schema: &'static ModelSchema,
+    keyspace: &str,
+    shape: Shape,
+    build: impl FnOnce() -> std::result::Result<String, E>,
+) -> std::result::Result<Arc<str>, E> {
+    static TEXTS: OnceLock<Mutex<(TextCache, usize)>> = OnceLock::new();
     let texts = TEXTS.get_or_init(Default::default);
-    let model = schema as *const ModelSchema as usize;
+    let key = (schema as *const ModelSchema as usize, shape);
     {
         let cache = texts.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(text) = cache
-            .get(&model)
-            .and_then(|k| k.get(keyspace))
-            .and_then(|s| s.get(&shape))
+        if let Some((_, text)) = cache
+            .0
+            .get(&key)
+            .and_then(|entries| entries.iter().find(|(k, _)| **k == *keyspace))
         {
-            return text.clone();
+            return Ok(text.clone());
         }
     }
-    let text: Arc<str> = Arc::from(build());
+    let text: Arc<str> = Arc::from(build()?);
     let mut cache = texts.lock().unwrap_or_else(|p| p.into_inner());
-    let shapes = cache
-        .entry(model)
-        .or_default()
-        .entry(keyspace.to_string())
-        .or_default();
-    if shapes.len() < MAX_TEXTS {
-        shapes.insert(shape, text.clone());
+    let (map, count) = &mut *cache;
+    if *count < MAX_TEXTS {
+        let entries = map.entry(key).or_default();
+        match entries.iter().find(|(k, _)| **k == *keyspace) {
+            // Another task built it meanwhile: everyone shares its copy.
+            Some((_, existing)) => return Ok(existing.clone()),
+            None => {
+                entries.push((Box::from(keyspace), text.clone()));
+                *count += 1;
+            }
+        }
     }
-    text
+    Ok(text)
 }
