@@ -1541,7 +1541,9 @@ mod tests {
                 t("users"),
                 t(&format!("{C}LeveledCompactionStrategy")),
                 t(r#"{"sstable_size_in_mb":"160"}"#),
-                t(r#"{"chunk_length_kb":"64","sstable_compression":"org.apache.cassandra.io.compress.SnappyCompressor"}"#),
+                t(
+                    r#"{"chunk_length_kb":"64","sstable_compression":"org.apache.cassandra.io.compress.SnappyCompressor"}"#,
+                ),
                 Int(3600),
                 Int(10),
                 Int(128),
