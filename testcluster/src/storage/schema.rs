@@ -434,9 +434,9 @@ impl TableOptions {
             "index_interval" => {
                 let interval = parse_int(name, value)?;
                 if interval < 1 {
-                    return Err(StorageError::Configuration(format!(
-                        "index_interval cannot be smaller than 1, (default 128)"
-                    )));
+                    return Err(StorageError::Configuration(
+                        "index_interval cannot be smaller than 1, (default 128)".into(),
+                    ));
                 }
                 self.index_interval = interval;
             }
