@@ -130,7 +130,7 @@ pub(crate) fn compare(name: &str, text: &str, options: &TableOptions) -> Compari
             let Some(table) = &options.speculative_retry else {
                 return missing();
             };
-            same(speculative_retry(&model) == speculative_retry(table))
+            same(speculative_retry(&model).matches(&speculative_retry(table)))
         }
         "compaction" => {
             let Value::Map(model) = value else {
@@ -216,6 +216,22 @@ enum Retry {
     Percentile(f64),
     Millis(f64),
     Other(String),
+}
+
+impl Retry {
+    /// The same kind and value. Cassandra stores a percentile as a fraction
+    /// and writes it back multiplied by 100, which may not give back the
+    /// exact double, so values match within a relative 1e-9.
+    fn matches(&self, other: &Retry) -> bool {
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+        match (self, other) {
+            (Retry::Percentile(a), Retry::Percentile(b)) | (Retry::Millis(a), Retry::Millis(b)) => {
+                close(*a, *b)
+            }
+            (Retry::Other(a), Retry::Other(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 fn speculative_retry(text: &str) -> Retry {
@@ -403,6 +419,9 @@ mod tests {
         let mut ms = table();
         ms.speculative_retry = Some("10.0ms".into());
         assert_eq!(compare("speculative_retry", "'10ms'", &ms), Same);
+        ms.speculative_retry = Some("99.90000000000001PERCENTILE".into());
+        assert_eq!(compare("speculative_retry", "'99.9PERCENTILE'", &ms), Same);
+        assert_eq!(compare("speculative_retry", "'99.9ms'", &ms), Differs);
         ms.speculative_retry = Some("ALWAYS".into());
         assert_eq!(compare("speculative_retry", "'always'", &ms), Same);
         // No comment is an empty one.
