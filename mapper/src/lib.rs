@@ -179,6 +179,7 @@ pub const LOCAL_SERIAL: Consistency = Consistency::LocalSerial;
 pub mod query;
 mod restrictions;
 mod statement;
+mod table_options;
 
 pub use query::{ModelStream, QuerySet};
 pub mod dml;

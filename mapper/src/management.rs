@@ -11,19 +11,32 @@
 //! every DDL statement, so a call sees the changes of the call before it.
 //!
 //! The changes are additive: [`sync_table`] creates a missing table, adds
-//! missing columns and creates missing indexes; it never drops or alters a
-//! column, refuses to touch a table whose primary key differs from the
-//! model's, and only warns about a column whose type differs.
+//! missing columns, updates table options and creates missing indexes; it
+//! never drops or alters a column, refuses to touch a table whose primary
+//! key differs from the model's, and only warns about a column whose type
+//! differs.
 //!
 //! Like cqlengine's, these functions are not safe to run concurrently on
 //! the same table from several processes: two of them may both decide to
 //! add the same column. A `CREATE` that loses such a race
 //! (`AlreadyExists`) is taken as done.
 //!
-//! **Table options** (`ModelSchema::options`) are applied only when the
-//! table is created: the driver's metadata does not expose the options of
-//! an existing table, so there is nothing to compare them with, and
-//! [`SyncReport::altered_options`] stays empty.
+//! **Table options** (`ModelSchema::options`, from
+//! `#[cql(options(...))]`) are given to `CREATE TABLE`. On an existing
+//! table, each one the model declares is compared with the table's
+//! ([`TableOptions`](cql_driver::metadata::TableOptions) in the driver's
+//! metadata) by value, not by text: `'users'` matches the comment `users`,
+//! `0.10` matches `0.1`, `{'class': 'LeveledCompactionStrategy'}` matches
+//! the class `org.apache.cassandra.db.compaction.LeveledCompactionStrategy`
+//! (a map matches when the table has each key the model gives, with the
+//! same value). Those that differ are set with one
+//! `ALTER TABLE ks.t WITH a = ... AND b = ...`, their values as the model
+//! writes them, and listed in [`SyncReport::altered_options`]. An option
+//! the mapper cannot compare (a name it does not know, such as a later
+//! Cassandra's, a value that does not parse, or one the metadata does not
+//! show, like `default_time_to_live` on Cassandra 1.2) is left alone with a
+//! `tracing` warning. Options the model does not declare are never
+//! touched.
 
 use cql_driver::metadata::{ClusterMetadata, ColumnKind, TableMetadata};
 use cql_driver::protocol::message::response::ErrorKind;
@@ -34,6 +47,7 @@ use crate::connection::{get_connection, Connection};
 use crate::error::{MapperError, Result};
 use crate::model::Model;
 use crate::schema::{quote, type_cql, ClusteringOrder, ColumnRole, ModelSchema};
+use crate::table_options::{self, Comparison};
 
 /// What [`sync_table`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,9 +59,10 @@ pub struct SyncReport {
     /// The columns indexed with `CREATE INDEX`, in model order (on a new
     /// table, every `index` column).
     pub created_indexes: Vec<String>,
-    /// The table options changed with `ALTER TABLE ... WITH`. Always empty
-    /// for now: the driver's metadata does not expose table options, so
-    /// they are applied only when the table is created.
+    /// The table options changed with `ALTER TABLE ... WITH` on an
+    /// existing table (those the model declares with a value the table does
+    /// not have), in model order. Empty for a table just created, whose
+    /// options came with `CREATE TABLE`.
     pub altered_options: Vec<String>,
     /// The columns whose type (or static-ness) in the table differs from
     /// the model's; each was reported with a `tracing` warning and left as
@@ -180,9 +195,12 @@ pub async fn drop_keyspace(name: &str, connection: Option<&str>) -> Result<bool>
 ///   (`ALTER TABLE ks.t ADD "col" type`, `static` when static);
 /// - a column whose type (or static-ness) differs is only reported, with a
 ///   `tracing` warning, in [`SyncReport::type_mismatches`];
+/// - the model's table options whose values the table does not have are
+///   set with one `ALTER TABLE ks.t WITH ...` (see the
+///   [module documentation](self)), in [`SyncReport::altered_options`];
 /// - each `index` column without an index gets one
 ///   (`CREATE INDEX ON ks.t ("col")`);
-/// - table columns the model does not have are left alone.
+/// - table columns and options the model does not have are left alone.
 ///
 /// ```no_run
 /// # use cqlengine::Model;
@@ -268,6 +286,8 @@ pub async fn sync_table<M: Model>(
             }
         }
     }
+
+    report.altered_options = update_options(session, schema, &table, &qualified).await?;
 
     for column in schema.columns.iter().filter(|c| c.index) {
         let indexed = table
@@ -389,6 +409,50 @@ async fn create_index(session: &Session, qualified: &str, column: &str) -> Resul
     let cql = format!("CREATE INDEX ON {qualified} ({})", quote(column));
     session.query(cql, ()).await?;
     Ok(())
+}
+
+/// Sets, with one `ALTER TABLE ... WITH`, the model's options whose values
+/// the table does not have; returns their names. Options that cannot be
+/// compared are logged and left alone.
+async fn update_options(
+    session: &Session,
+    schema: &ModelSchema,
+    table: &TableMetadata,
+    qualified: &str,
+) -> Result<Vec<String>> {
+    let mut changed: Vec<(&str, &str)> = Vec::new();
+    for (name, value) in &schema.options {
+        match table_options::compare(name, value, &table.options) {
+            Comparison::Same => {}
+            Comparison::Differs => changed.push((name, value)),
+            Comparison::Unknown(reason) => tracing::warn!(
+                table = %qualified,
+                option = *name,
+                value = %value,
+                %reason,
+                "cannot compare this table option with the table's; it is left as it is"
+            ),
+        }
+    }
+    if changed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = changed.iter().map(|(name, _)| name.to_string()).collect();
+    tracing::info!(
+        table = %qualified,
+        options = ?names,
+        "the table's options differ from the model's; altering them"
+    );
+    let with: Vec<String> = changed
+        .iter()
+        .map(|(name, value)| format!("{name} = {value}"))
+        .collect();
+    let cql = format!("ALTER TABLE {qualified} WITH {}", with.join(" AND "));
+    // The driver waits for schema agreement and refreshes its metadata
+    // after a schema change, so the new options are in the metadata when
+    // this returns.
+    session.query(cql, ()).await?;
+    Ok(names)
 }
 
 /// Refuses a table whose primary key is not the model's.

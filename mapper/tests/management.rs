@@ -1,7 +1,8 @@
 //! Schema management against the in-process test cluster: keyspaces,
-//! `sync_table` (create, no-op, add columns, add indexes, refuse a primary
-//! key change, only warn on a type change) and `drop_table`, with the
-//! metadata the driver reads back and the exact CQL the cluster received.
+//! `sync_table` (create, no-op, add columns, add indexes, alter table
+//! options, refuse a primary key change, only warn on a type change) and
+//! `drop_table`, with the metadata the driver reads back and the exact CQL
+//! the cluster received.
 //!
 //! The derive is not written yet, so the models implement `Model` and
 //! `FromRow` by hand. Each test has its own cluster address and its own
@@ -213,6 +214,51 @@ shape!(NoKey, {
         c.role = ColumnRole::Regular;
     }
     post_schema("NoKey", columns)
+});
+
+/// `post` with these options.
+fn post_with_options(model: &'static str, options: &[(&'static str, &str)]) -> ModelSchema {
+    ModelSchema {
+        options: options
+            .iter()
+            .map(|(name, value)| (*name, value.to_string()))
+            .collect(),
+        ..post_schema(model, post_columns())
+    }
+}
+
+// Options given at CREATE: some as Cassandra stores them, some not
+// (`'keys_only'`, a short class name, a number as a string).
+shape!(PostOptions, {
+    post_with_options(
+        "PostOptions",
+        &[
+            ("comment", "'posts'"),
+            ("default_time_to_live", "3600"),
+            ("compaction", "{'class': 'LeveledCompactionStrategy'}"),
+            ("caching", "'keys_only'"),
+            ("gc_grace_seconds", "'864000'"),
+        ],
+    )
+});
+
+// The same table with three options changed, two the same as written
+// differently, and one the mapper does not know.
+shape!(PostOptionsV2, {
+    post_with_options(
+        "PostOptionsV2",
+        &[
+            ("comment", "'posts, v2'"),
+            ("default_time_to_live", "60"),
+            (
+                "compaction",
+                "{'class': 'SizeTieredCompactionStrategy', 'min_threshold': '6'}",
+            ),
+            ("caching", "'KEYS_ONLY'"),
+            ("gc_grace_seconds", "864000"),
+            ("cdc", "true"),
+        ],
+    )
 });
 
 // ---------------------------------------------------------------------------
@@ -575,6 +621,108 @@ async fn a_type_change_is_only_reported() {
     assert_eq!(h.ddl().len(), before);
     assert_eq!(h.table("ks").unwrap(), table);
     assert_eq!(table.column("ttl_").unwrap().ty, ColumnType::Varchar);
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn sync_table_alters_the_options_that_differ_then_does_nothing() {
+    const C: &str = "org.apache.cassandra.db.compaction.";
+    let h = Harness::start(Ipv4Addr::new(127, 0, 96, 1), "mgmt-options").await;
+    create_keyspace_simple("ks", 1, true, h.conn())
+        .await
+        .unwrap();
+
+    // Created with the options; the metadata shows them as stored.
+    let report = sync_table::<PostOptions>(None, h.conn()).await.unwrap();
+    assert!(report.created);
+    assert!(report.altered_options.is_empty());
+    let options = h.table("ks").unwrap().options;
+    assert_eq!(options.comment.as_deref(), Some("posts"));
+    assert_eq!(options.default_time_to_live, Some(3600));
+    assert_eq!(
+        options.compaction_strategy_class,
+        Some(format!("{C}LeveledCompactionStrategy"))
+    );
+    assert_eq!(options.caching.as_deref(), Some("KEYS_ONLY"));
+    assert_eq!(options.gc_grace_seconds, Some(864000));
+    assert_eq!(options.bloom_filter_fp_chance, Some(0.1));
+    let columns = h.table("ks").unwrap().columns;
+    let ddl = h.ddl().len();
+
+    // The options match, however the model writes them: no ALTER.
+    let report = sync_table::<PostOptions>(None, h.conn()).await.unwrap();
+    assert_eq!(report, SyncReport::default());
+    assert_eq!(h.ddl().len(), ddl);
+
+    // Three options differ: one ALTER sets them, and only them (the
+    // unknown `cdc` is left alone).
+    let report = sync_table::<PostOptionsV2>(None, h.conn()).await.unwrap();
+    assert_eq!(
+        report,
+        SyncReport {
+            altered_options: vec![
+                "comment".into(),
+                "default_time_to_live".into(),
+                "compaction".into()
+            ],
+            ..SyncReport::default()
+        }
+    );
+    assert!(!report.is_unchanged());
+    assert_eq!(
+        h.ddl()[ddl..],
+        [
+            "ALTER TABLE \"ks\".\"post\" WITH comment = 'posts, v2' AND default_time_to_live = 60 \
+          AND compaction = {'class': 'SizeTieredCompactionStrategy', 'min_threshold': '6'}"
+        ]
+    );
+    // The driver's metadata already shows the new values.
+    let table = h.table("ks").unwrap();
+    let options = &table.options;
+    assert_eq!(options.comment.as_deref(), Some("posts, v2"));
+    assert_eq!(options.default_time_to_live, Some(60));
+    assert_eq!(
+        options.compaction(),
+        Some(BTreeMap::from([
+            ("class".into(), format!("{C}SizeTieredCompactionStrategy")),
+            ("min_threshold".into(), "6".into()),
+        ]))
+    );
+    assert_eq!(options.min_compaction_threshold, Some(6));
+    // Untouched: what the ALTER did not name.
+    assert_eq!(options.caching.as_deref(), Some("KEYS_ONLY"));
+    assert_eq!(options.bloom_filter_fp_chance, Some(0.1));
+    // Nothing else changed either.
+    assert_eq!(table.columns, columns);
+    assert_eq!(table.partition_key, ["user_id", "bucket"]);
+
+    // A re-sync is a no-op.
+    let ddl = h.ddl().len();
+    let report = sync_table::<PostOptionsV2>(None, h.conn()).await.unwrap();
+    assert_eq!(report, SyncReport::default());
+    assert_eq!(h.ddl().len(), ddl);
+    assert_eq!(h.table("ks").unwrap(), table);
+
+    // The first model puts its values back, and is then satisfied.
+    let report = sync_table::<PostOptions>(None, h.conn()).await.unwrap();
+    assert_eq!(
+        report.altered_options,
+        ["comment", "default_time_to_live", "compaction"]
+    );
+    let options = h.table("ks").unwrap().options;
+    assert_eq!(options.comment.as_deref(), Some("posts"));
+    assert_eq!(options.default_time_to_live, Some(3600));
+    assert_eq!(
+        options.compaction(),
+        Some(BTreeMap::from([(
+            "class".into(),
+            format!("{C}LeveledCompactionStrategy")
+        )]))
+    );
+    assert!(sync_table::<PostOptions>(None, h.conn())
+        .await
+        .unwrap()
+        .is_unchanged());
     h.finish().await;
 }
 

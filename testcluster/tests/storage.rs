@@ -343,6 +343,246 @@ fn create_table_validations() {
         .contains("ReversedType(org.apache.cassandra.db.marshal.Int32Type)"));
 }
 
+fn options_after(props: &[(&str, OptionValue)]) -> Result<TableOptions, String> {
+    let mut options = TableOptions::default();
+    for (name, value) in props {
+        options.set(name, value).map_err(|e| e.to_string())?;
+    }
+    Ok(options)
+}
+
+fn s(text: &str) -> OptionValue {
+    OptionValue::Str(text.into())
+}
+
+fn m(pairs: &[(&str, &str)]) -> OptionValue {
+    OptionValue::Map(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+#[test]
+fn table_options_as_cassandra_2_0_stores_them() {
+    const C: &str = "org.apache.cassandra.db.compaction.";
+    // compaction: the class qualified, the rest kept (thresholds included,
+    // as CFPropDefs copies the whole map), the thresholds also set.
+    let o = options_after(&[(
+        "compaction",
+        m(&[
+            ("class", "SizeTieredCompactionStrategy"),
+            ("min_threshold", "6"),
+            ("bucket_low", "0.3"),
+        ]),
+    )])
+    .unwrap();
+    assert_eq!(
+        o.compaction.class,
+        format!("{C}SizeTieredCompactionStrategy")
+    );
+    assert_eq!(
+        o.compaction.options,
+        BTreeMap::from([
+            ("bucket_low".into(), "0.3".into()),
+            ("min_threshold".into(), "6".into())
+        ])
+    );
+    assert_eq!(
+        (o.min_compaction_threshold, o.max_compaction_threshold),
+        (6, 32)
+    );
+    // A later compaction map replaces the sub-options but keeps thresholds.
+    let o = options_after(&[
+        (
+            "compaction",
+            m(&[
+                ("class", "SizeTieredCompactionStrategy"),
+                ("min_threshold", "6"),
+            ]),
+        ),
+        ("compaction", m(&[("class", "LeveledCompactionStrategy")])),
+    ])
+    .unwrap();
+    assert_eq!(o.compaction.class, format!("{C}LeveledCompactionStrategy"));
+    assert!(o.compaction.options.is_empty());
+    assert_eq!(o.min_compaction_threshold, 6);
+    // Empty maps change nothing.
+    let o = options_after(&[("compaction", m(&[])), ("compression", m(&[]))]).unwrap();
+    assert_eq!(o, TableOptions::default());
+    assert_eq!(
+        options_after(&[("compaction", m(&[("class", "X"), ("min_threshold", "1")]))]).unwrap_err(),
+        "Min compaction threshold cannot be less than 2 (got 1)."
+    );
+    assert_eq!(
+        options_after(&[("compaction", m(&[("class", "X"), ("max_threshold", "3")]))]).unwrap_err(),
+        "Min compaction threshold (got 4) cannot be greater than max compaction threshold (got 3)"
+    );
+
+    // compression: asThriftOptions.
+    let o = options_after(&[(
+        "compression",
+        m(&[
+            ("sstable_compression", "SnappyCompressor"),
+            ("chunk_length_kb", "64"),
+        ]),
+    )])
+    .unwrap();
+    assert_eq!(
+        o.compression,
+        BTreeMap::from([
+            ("chunk_length_kb".into(), "64".into()),
+            (
+                "sstable_compression".into(),
+                "org.apache.cassandra.io.compress.SnappyCompressor".into()
+            )
+        ])
+    );
+    let o = options_after(&[(
+        "compression",
+        m(&[("sstable_compression", ""), ("chunk_length_kb", "64")]),
+    )])
+    .unwrap();
+    assert!(
+        o.compression.is_empty(),
+        "compression off: {:?}",
+        o.compression
+    );
+    assert_eq!(
+        options_after(&[(
+            "compression",
+            m(&[
+                ("sstable_compression", "LZ4Compressor"),
+                ("chunk_length_kb", "3")
+            ])
+        )])
+        .unwrap_err(),
+        "chunk_length_kb must be a power of 2"
+    );
+
+    // speculative_retry: SpeculativeRetry.fromString then toString.
+    for (given, stored) in [
+        ("99percentile", "99.0PERCENTILE"),
+        ("95.5PERCENTILE", "95.5PERCENTILE"),
+        ("10ms", "10.0ms"),
+        ("always", "ALWAYS"),
+        ("NONE", "NONE"),
+    ] {
+        let o = options_after(&[("speculative_retry", s(given))]).unwrap();
+        assert_eq!(o.speculative_retry, stored, "{given}");
+    }
+    assert_eq!(
+        options_after(&[("speculative_retry", s("sometimes"))]).unwrap_err(),
+        "invalid speculative_retry type: sometimes"
+    );
+    assert_eq!(
+        options_after(&[("speculative_retry", s("101PERCENTILE"))]).unwrap_err(),
+        "PERCENTILE should be between 0 and 100, but was 101.0"
+    );
+
+    // The rest, with 2.0's readings and messages.
+    let o = options_after(&[
+        ("caching", s("all")),
+        ("replicate_on_write", s("no")),
+        ("populate_io_cache_on_flush", s("YES")),
+        ("dclocal_read_repair_chance", s("0.25")),
+        ("bloom_filter_fp_chance", s("0.05")),
+        ("index_interval", s("256")),
+        ("memtable_flush_period_in_ms", s("1000")),
+    ])
+    .unwrap();
+    assert_eq!(o.caching, "ALL");
+    assert!(!o.replicate_on_write);
+    assert!(o.populate_io_cache_on_flush);
+    assert_eq!(o.dclocal_read_repair_chance, 0.25);
+    assert_eq!(o.bloom_filter_fp_chance, 0.05);
+    assert_eq!(o.index_interval, 256);
+    assert_eq!(o.memtable_flush_period_in_ms, 1000);
+    assert_eq!(
+        options_after(&[("gc_grace_seconds", s("1.5"))]).unwrap_err(),
+        "Invalid integer value 1.5 for 'gc_grace_seconds'"
+    );
+    assert_eq!(
+        options_after(&[("read_repair_chance", s("x"))]).unwrap_err(),
+        "Invalid double value x for 'read_repair_chance'"
+    );
+    // Column names are not properties.
+    for name in [
+        "local_read_repair_chance",
+        "min_compaction_threshold",
+        "max_compaction_threshold",
+    ] {
+        assert_eq!(
+            options_after(&[(name, s("4"))]).unwrap_err(),
+            format!("Unknown property '{name}'")
+        );
+    }
+
+    assert_eq!(schema::java_double(99.0), "99.0");
+    assert_eq!(schema::java_double(0.001), "0.001");
+    assert_eq!(schema::java_double(1e7), "1.0E7");
+    assert_eq!(schema::java_double(1.5e-4), "1.5E-4");
+}
+
+#[test]
+fn leveled_tables_get_their_own_bloom_filter_default() {
+    let c = catalog_with_ks();
+    let cols = || vec![ColumnSpec::new("k", ColumnType::Int)];
+    let mut spec = CreateTable::new("ks", "lcs", cols(), &["k"], &[]);
+    spec.options = vec![(
+        "compaction".into(),
+        m(&[("class", "LeveledCompactionStrategy")]),
+    )];
+    c.create_table(&spec, false).unwrap();
+    assert_eq!(
+        c.table("ks", "lcs")
+            .unwrap()
+            .def()
+            .options
+            .bloom_filter_fp_chance,
+        0.1
+    );
+    // An explicit chance wins.
+    let mut spec = CreateTable::new("ks", "lcs2", cols(), &["k"], &[]);
+    spec.options = vec![
+        ("bloom_filter_fp_chance".into(), s("0.02")),
+        (
+            "compaction".into(),
+            m(&[("class", "LeveledCompactionStrategy")]),
+        ),
+    ];
+    c.create_table(&spec, false).unwrap();
+    assert_eq!(
+        c.table("ks", "lcs2")
+            .unwrap()
+            .def()
+            .options
+            .bloom_filter_fp_chance,
+        0.02
+    );
+    // ALTER to leveled keeps the chance the table has.
+    let spec = CreateTable::new("ks", "stcs", cols(), &["k"], &[]);
+    c.create_table(&spec, false).unwrap();
+    c.alter_table(
+        "ks",
+        "stcs",
+        AlterTable::Options(vec![(
+            "compaction".into(),
+            m(&[("class", "LeveledCompactionStrategy")]),
+        )]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.table("ks", "stcs")
+            .unwrap()
+            .def()
+            .options
+            .bloom_filter_fp_chance,
+        0.01
+    );
+}
+
 #[test]
 fn alter_table_and_indexes() {
     let (c, t) = table();

@@ -10,7 +10,7 @@
 //!   agreement;
 //! - [`parse_schema`], [`parse_keyspace_rows`], [`parse_table_rows`]: the
 //!   schema, from `system.schema_keyspaces`, `schema_columnfamilies` and
-//!   `schema_columns`;
+//!   `schema_columns`, with each table's [`TableOptions`];
 //! - [`parse_marshal_type`]: Cassandra's marshal class names as column
 //!   types;
 //! - [`ReplicationStrategy`] and [`TokenMap::build`]: replica placement.
@@ -21,6 +21,7 @@ mod peers;
 mod replication;
 mod rows;
 mod schema;
+mod table_options;
 mod token;
 mod token_map;
 
@@ -35,6 +36,7 @@ pub use schema::{
     parse_keyspace_rows, parse_schema, parse_table_rows, ClusteringOrder, ColumnKind,
     ColumnMetadata, IndexKind, IndexMetadata, KeyspaceMetadata, TableMetadata,
 };
+pub use table_options::TableOptions;
 pub use token::{Partitioner, Token};
 pub use token_map::{ReplicaRing, TokenMap};
 mod cluster;

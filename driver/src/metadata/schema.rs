@@ -19,6 +19,12 @@
 //! not fit their class give [`ReplicationStrategy::Other`], both with a
 //! warning.
 //!
+//! Each table carries its options ([`TableOptions`]) from the same
+//! `schema_columnfamilies` row. Their columns are all optional: one that is
+//! absent (Cassandra 1.2 lacks several), null, of an unexpected type, or
+//! holding JSON that does not parse leaves its option `None`, the last two
+//! with a warning; they never fail the metadata.
+//!
 //! For a refresh after a schema change, the same functions read the rows of
 //! the targeted queries (`... WHERE keyspace_name = 'ks'`, `... AND
 //! columnfamily_name = 't'`):
@@ -59,8 +65,8 @@ use tracing::warn;
 
 use super::cql_type::{parse_composite, parse_marshal_type, Component, MarshalType};
 use super::replication::parse_options;
-use super::rows::SystemRows;
-use super::{MetadataError, ReplicationStrategy};
+use super::rows::{Col, Row, SystemRows};
+use super::{MetadataError, ReplicationStrategy, TableOptions};
 
 const KEYSPACES: &str = "system.schema_keyspaces";
 const TABLES: &str = "system.schema_columnfamilies";
@@ -110,6 +116,9 @@ pub struct TableMetadata {
     pub clustering_key: Vec<(String, ClusteringOrder)>,
     /// Every column (keys included), by name.
     pub columns: BTreeMap<String, ColumnMetadata>,
+    /// The table's options (`comment`, `compaction`, ...), as the
+    /// `schema_columnfamilies` row holds them.
+    pub options: TableOptions,
 }
 
 /// What part a column plays in its table (`schema_columns.type`).
@@ -217,6 +226,7 @@ impl TableMetadata {
     ///     partition_key: vec!["a".into(), "b".into()],
     ///     clustering_key: vec![],
     ///     columns: BTreeMap::new(),
+    ///     options: Default::default(),
     /// };
     /// let spec = TableSpec::new("ks", "t");
     /// let bound = [
@@ -338,6 +348,7 @@ struct RawTable {
     comparator: Option<String>,
     value_alias: Option<String>,
     default_validator: Option<String>,
+    options: TableOptions,
 }
 
 /// Reads rows of `system.schema_columnfamilies` and `system.schema_columns`
@@ -379,6 +390,7 @@ fn read_tables(tables: &Rows, version: ProtocolVersion) -> Result<Vec<RawTable>,
     );
     let (column_aliases, comparator) = (text("column_aliases"), text("comparator"));
     let (value_alias, default_validator) = (text("value_alias"), text("default_validator"));
+    let option_columns = OptionColumns::new(&t);
     let mut out = Vec::new();
     for row in t.rows() {
         let keyspace: Option<String> = t.get(&row, Some(keyspace_col))?;
@@ -387,6 +399,7 @@ fn read_tables(tables: &Rows, version: ProtocolVersion) -> Result<Vec<RawTable>,
             warn!("schema_columnfamilies: skipping a row with a null keyspace or table name");
             continue;
         };
+        let options = read_options(&t, &row, &option_columns, &keyspace, &name);
         out.push(RawTable {
             keyspace,
             name,
@@ -397,9 +410,140 @@ fn read_tables(tables: &Rows, version: ProtocolVersion) -> Result<Vec<RawTable>,
             comparator: t.get(&row, comparator)?,
             value_alias: t.get(&row, value_alias)?,
             default_validator: t.get(&row, default_validator)?,
+            options,
         });
     }
     Ok(out)
+}
+
+/// The `schema_columnfamilies` columns that hold table options; any of
+/// them may be missing (Cassandra 1.2 lacks several).
+struct OptionColumns {
+    comment: Option<Col>,
+    read_repair_chance: Option<Col>,
+    local_read_repair_chance: Option<Col>,
+    gc_grace_seconds: Option<Col>,
+    default_time_to_live: Option<Col>,
+    caching: Option<Col>,
+    compaction_strategy_class: Option<Col>,
+    compaction_strategy_options: Option<Col>,
+    min_compaction_threshold: Option<Col>,
+    max_compaction_threshold: Option<Col>,
+    compression_parameters: Option<Col>,
+    bloom_filter_fp_chance: Option<Col>,
+    speculative_retry: Option<Col>,
+    memtable_flush_period_in_ms: Option<Col>,
+    index_interval: Option<Col>,
+    populate_io_cache_on_flush: Option<Col>,
+    replicate_on_write: Option<Col>,
+}
+
+impl OptionColumns {
+    fn new(t: &SystemRows<'_>) -> Self {
+        OptionColumns {
+            comment: t.column("comment"),
+            read_repair_chance: t.column("read_repair_chance"),
+            // 1.2 and 2.0 name it local_; accept the CQL name too.
+            local_read_repair_chance: t
+                .column("local_read_repair_chance")
+                .or_else(|| t.column("dclocal_read_repair_chance")),
+            gc_grace_seconds: t.column("gc_grace_seconds"),
+            default_time_to_live: t.column("default_time_to_live"),
+            caching: t.column("caching"),
+            compaction_strategy_class: t.column("compaction_strategy_class"),
+            compaction_strategy_options: t.column("compaction_strategy_options"),
+            min_compaction_threshold: t.column("min_compaction_threshold"),
+            max_compaction_threshold: t.column("max_compaction_threshold"),
+            compression_parameters: t.column("compression_parameters"),
+            bloom_filter_fp_chance: t.column("bloom_filter_fp_chance"),
+            speculative_retry: t.column("speculative_retry"),
+            memtable_flush_period_in_ms: t.column("memtable_flush_period_in_ms"),
+            index_interval: t.column("index_interval"),
+            populate_io_cache_on_flush: t.column("populate_io_cache_on_flush"),
+            replicate_on_write: t.column("replicate_on_write"),
+        }
+    }
+}
+
+/// One `schema_columnfamilies` row, for reading its options.
+struct OptionRow<'a, 'r> {
+    t: &'a SystemRows<'r>,
+    row: &'a Row<'r>,
+    keyspace: &'a str,
+    table: &'a str,
+}
+
+impl<'r> OptionRow<'_, 'r> {
+    /// The value of `col`; one of an unexpected type is logged and left
+    /// out.
+    fn get<T: cql_protocol::value::DeserializeValue<'r>>(&self, col: Option<Col>) -> Option<T> {
+        self.t.get::<T>(self.row, col).unwrap_or_else(|error| {
+            warn!(
+                keyspace = %self.keyspace,
+                table = %self.table,
+                %error,
+                "schema_columnfamilies: unreadable table option, left out"
+            );
+            None
+        })
+    }
+
+    /// A column holding a JSON object; one that does not parse is logged
+    /// and left out.
+    fn json(&self, col: Option<Col>, field: &str) -> Option<BTreeMap<String, String>> {
+        let text: String = self.get(col)?;
+        parse_options(&text)
+            .map_err(|error| {
+                warn!(
+                    keyspace = %self.keyspace,
+                    table = %self.table,
+                    field,
+                    %error,
+                    "schema_columnfamilies: unparseable table option, left out"
+                );
+            })
+            .ok()
+    }
+}
+
+/// The options of one `schema_columnfamilies` row. Nothing here fails: a
+/// value of an unexpected type or a JSON column that does not parse is
+/// logged and left out.
+fn read_options<'r>(
+    t: &SystemRows<'r>,
+    row: &Row<'r>,
+    cols: &OptionColumns,
+    keyspace: &str,
+    table: &str,
+) -> TableOptions {
+    let r = OptionRow {
+        t,
+        row,
+        keyspace,
+        table,
+    };
+    TableOptions {
+        comment: r.get(cols.comment),
+        read_repair_chance: r.get(cols.read_repair_chance),
+        dclocal_read_repair_chance: r.get(cols.local_read_repair_chance),
+        gc_grace_seconds: r.get(cols.gc_grace_seconds),
+        default_time_to_live: r.get(cols.default_time_to_live),
+        caching: r.get(cols.caching),
+        compaction_strategy_class: r.get(cols.compaction_strategy_class),
+        compaction_strategy_options: r.json(
+            cols.compaction_strategy_options,
+            "compaction_strategy_options",
+        ),
+        min_compaction_threshold: r.get(cols.min_compaction_threshold),
+        max_compaction_threshold: r.get(cols.max_compaction_threshold),
+        compression: r.json(cols.compression_parameters, "compression_parameters"),
+        bloom_filter_fp_chance: r.get(cols.bloom_filter_fp_chance),
+        speculative_retry: r.get(cols.speculative_retry),
+        memtable_flush_period_in_ms: r.get(cols.memtable_flush_period_in_ms),
+        index_interval: r.get(cols.index_interval),
+        populate_io_cache_on_flush: r.get(cols.populate_io_cache_on_flush),
+        replicate_on_write: r.get(cols.replicate_on_write),
+    }
 }
 
 type ColumnsByTable = BTreeMap<(String, String), Vec<RawColumn>>;
@@ -526,6 +670,7 @@ fn build_table(raw: RawTable, columns: Vec<RawColumn>) -> TableMetadata {
         partition_key: Vec::new(),
         clustering_key: Vec::new(),
         columns: BTreeMap::new(),
+        options: raw.options.clone(),
     };
     let typed = columns
         .iter()
@@ -768,8 +913,9 @@ mod tests {
         Text(String),
         Int(i32),
         Bool(bool),
+        Double(f64),
     }
-    use Val::{Bool, Int, Null};
+    use Val::{Bool, Double, Int, Null};
 
     fn t(s: &str) -> Val {
         Val::Text(s.to_owned())
@@ -796,6 +942,7 @@ mod tests {
                         Val::Text(s) => to_raw_value(s, ty, V),
                         Int(i) => to_raw_value(i, ty, V),
                         Bool(b) => to_raw_value(b, ty, V),
+                        Double(d) => to_raw_value(d, ty, V),
                     };
                     match raw.unwrap() {
                         RawValue::Value(b) => Some(b.to_vec()),
@@ -1348,5 +1495,165 @@ mod tests {
         assert_eq!(table.partition_key, ["k"]);
         assert_eq!(table.column("k").unwrap().position, Some(0));
         assert_eq!(table.column("v").unwrap().ty, ColumnType::Blob);
+    }
+
+    /// schema_columnfamilies with the 2.0 option columns (and the names).
+    fn option_tables(rows: &[Vec<Val>]) -> Rows {
+        build(
+            "schema_columnfamilies",
+            &[
+                ("keyspace_name", ColumnType::Varchar),
+                ("columnfamily_name", ColumnType::Varchar),
+                ("bloom_filter_fp_chance", ColumnType::Double),
+                ("caching", ColumnType::Varchar),
+                ("comment", ColumnType::Varchar),
+                ("compaction_strategy_class", ColumnType::Varchar),
+                ("compaction_strategy_options", ColumnType::Varchar),
+                ("compression_parameters", ColumnType::Varchar),
+                ("default_time_to_live", ColumnType::Int),
+                ("gc_grace_seconds", ColumnType::Int),
+                ("index_interval", ColumnType::Int),
+                ("local_read_repair_chance", ColumnType::Double),
+                ("max_compaction_threshold", ColumnType::Int),
+                ("memtable_flush_period_in_ms", ColumnType::Int),
+                ("min_compaction_threshold", ColumnType::Int),
+                ("populate_io_cache_on_flush", ColumnType::Boolean),
+                ("read_repair_chance", ColumnType::Double),
+                ("replicate_on_write", ColumnType::Boolean),
+                ("speculative_retry", ColumnType::Varchar),
+            ],
+            rows,
+        )
+    }
+
+    #[test]
+    fn table_options_from_the_columnfamily_row() {
+        const C: &str = "org.apache.cassandra.db.compaction.";
+        let tbl = option_tables(&[
+            // CREATE TABLE ks.t (...) WITH comment = 'users' AND compaction =
+            //   {'class': 'LeveledCompactionStrategy', 'sstable_size_in_mb': '160'}
+            //   AND default_time_to_live = 3600 AND caching = 'all' ...
+            vec![
+                t("ks"),
+                t("t"),
+                Double(0.1),
+                t("ALL"),
+                t("users"),
+                t(&format!("{C}LeveledCompactionStrategy")),
+                t(r#"{"sstable_size_in_mb":"160"}"#),
+                t(
+                    r#"{"chunk_length_kb":"64","sstable_compression":"org.apache.cassandra.io.compress.SnappyCompressor"}"#,
+                ),
+                Int(3600),
+                Int(10),
+                Int(128),
+                Double(0.0),
+                Int(32),
+                Int(0),
+                Int(4),
+                Bool(false),
+                Double(0.5),
+                Bool(true),
+                t("10.0ms"),
+            ],
+            // Bad JSON, nulls: the table is kept, the options left out.
+            vec![
+                t("ks"),
+                t("odd"),
+                Null,
+                Null,
+                Null,
+                t(&format!("{C}SizeTieredCompactionStrategy")),
+                t("{not json"),
+                t("[1, 2]"),
+                Null,
+                Int(864000),
+                Null,
+                Null,
+                Null,
+                Null,
+                Null,
+                Null,
+                Null,
+                Null,
+                Null,
+            ],
+        ]);
+        let parsed = parse_table_rows(&tbl, &columns_2_0(&[]), V).unwrap();
+        let o = &parsed[0].options;
+        assert_eq!(o.comment.as_deref(), Some("users"));
+        assert_eq!(o.caching.as_deref(), Some("ALL"));
+        assert_eq!(o.bloom_filter_fp_chance, Some(0.1));
+        assert_eq!(o.read_repair_chance, Some(0.5));
+        assert_eq!(o.dclocal_read_repair_chance, Some(0.0));
+        assert_eq!(o.default_time_to_live, Some(3600));
+        assert_eq!(o.gc_grace_seconds, Some(10));
+        assert_eq!(o.index_interval, Some(128));
+        assert_eq!(o.memtable_flush_period_in_ms, Some(0));
+        assert_eq!(
+            (o.min_compaction_threshold, o.max_compaction_threshold),
+            (Some(4), Some(32))
+        );
+        assert_eq!(o.populate_io_cache_on_flush, Some(false));
+        assert_eq!(o.replicate_on_write, Some(true));
+        assert_eq!(o.speculative_retry.as_deref(), Some("10.0ms"));
+        assert_eq!(
+            o.compaction(),
+            Some(BTreeMap::from([
+                ("class".into(), format!("{C}LeveledCompactionStrategy")),
+                ("sstable_size_in_mb".into(), "160".into()),
+            ]))
+        );
+        assert_eq!(
+            o.compression,
+            Some(BTreeMap::from([
+                ("chunk_length_kb".into(), "64".into()),
+                (
+                    "sstable_compression".into(),
+                    "org.apache.cassandra.io.compress.SnappyCompressor".into()
+                ),
+            ]))
+        );
+
+        let odd = &parsed[1].options;
+        assert_eq!(odd.compaction_strategy_options, None);
+        assert_eq!(odd.compression, None);
+        assert_eq!(odd.comment, None);
+        assert_eq!(odd.gc_grace_seconds, Some(864000));
+        assert_eq!(
+            odd.compaction().unwrap()["class"],
+            format!("{C}SizeTieredCompactionStrategy")
+        );
+    }
+
+    #[test]
+    fn table_options_missing_or_mistyped_columns_are_left_out() {
+        // 1.2-like: no default_time_to_live, speculative_retry, ...; and a
+        // gc_grace_seconds of the wrong type, which must not fail the load.
+        let tbl = build(
+            "schema_columnfamilies",
+            &[
+                ("keyspace_name", ColumnType::Varchar),
+                ("columnfamily_name", ColumnType::Varchar),
+                ("comment", ColumnType::Varchar),
+                ("gc_grace_seconds", ColumnType::Varchar),
+                ("local_read_repair_chance", ColumnType::Double),
+            ],
+            &[vec![t("ks"), t("old"), t(""), t("864000"), Double(0.1)]],
+        );
+        let parsed = parse_table_rows(&tbl, &columns_2_0(&[]), V).unwrap();
+        let o = &parsed[0].options;
+        assert_eq!(o.comment.as_deref(), Some(""));
+        assert_eq!(o.gc_grace_seconds, None);
+        assert_eq!(o.dclocal_read_repair_chance, Some(0.1));
+        assert_eq!(o.default_time_to_live, None);
+        assert_eq!(o.speculative_retry, None);
+        assert_eq!(o.compaction(), None);
+
+        // The rows of the other tests carry gc_grace_seconds only.
+        let schema = sample();
+        let plain = &schema["ks"].tables["plain"].options;
+        assert_eq!(plain.gc_grace_seconds, Some(864000));
+        assert_eq!(plain.comment, None);
     }
 }

@@ -526,13 +526,6 @@ pub(crate) fn columnfamily_rows(catalog: &Catalog) -> Vec<Row> {
             } else {
                 None
             };
-            let compaction_options: BTreeMap<String, String> = o
-                .compaction
-                .options
-                .iter()
-                .filter(|(k, _)| k.as_str() != "min_threshold" && k.as_str() != "max_threshold")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
             Row::new(
                 Bytes::from(def.keyspace.clone()),
                 vec![Bytes::from(def.name.clone())],
@@ -544,7 +537,7 @@ pub(crate) fn columnfamily_rows(catalog: &Catalog) -> Vec<Row> {
             .col("compaction_strategy_class", text(&o.compaction.class))
             .col(
                 "compaction_strategy_options",
-                text(&json_object(&compaction_options)),
+                text(&json_object(&o.compaction.options)),
             )
             .col("comparator", text(&def.comparator_class()))
             .col("compression_parameters", text(&json_object(&o.compression)))

@@ -173,17 +173,135 @@ fn expect_str<'a>(name: &str, value: &'a OptionValue) -> StorageResult<&'a str> 
     }
 }
 
-fn parse_num<T: std::str::FromStr>(name: &str, value: &OptionValue) -> StorageResult<T> {
-    let s = expect_str(name, value)?;
-    s.trim().parse().map_err(|_| {
-        StorageError::Syntax(format!(
-            "Invalid value for property '{name}': {s} is not a number"
-        ))
-    })
+/// An integer property, as `PropertyDefinitions.toInt` reads it.
+fn parse_int(name: &str, value: &OptionValue) -> StorageResult<i32> {
+    int_value(name, expect_str(name, value)?)
 }
 
+fn int_value(name: &str, s: &str) -> StorageResult<i32> {
+    s.parse()
+        .map_err(|_| StorageError::Syntax(format!("Invalid integer value {s} for '{name}'")))
+}
+
+/// A double property, as `PropertyDefinitions.getDouble` reads it.
+fn parse_double(name: &str, value: &OptionValue) -> StorageResult<f64> {
+    let s = expect_str(name, value)?;
+    s.trim()
+        .parse()
+        .map_err(|_| StorageError::Syntax(format!("Invalid double value {s} for '{name}'")))
+}
+
+/// A boolean property: `PropertyDefinitions.getBoolean` takes `1`, `true`
+/// and `yes` (any case) as true and anything else as false.
 fn parse_bool(name: &str, value: &OptionValue) -> StorageResult<bool> {
-    Ok(expect_str(name, value)?.eq_ignore_ascii_case("true"))
+    let s = expect_str(name, value)?.to_ascii_lowercase();
+    Ok(matches!(s.as_str(), "1" | "true" | "yes"))
+}
+
+/// A double as Java's `Double.toString` writes it: `99.0`, `0.5`, `1.0E7`,
+/// `1.0E-4`.
+pub fn java_double(v: f64) -> String {
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "NaN".into()
+        } else if v > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
+    }
+    let magnitude = v.abs();
+    if v == 0.0 || (1e-3..1e7).contains(&magnitude) {
+        let text = v.to_string();
+        return if text.contains('.') {
+            text
+        } else {
+            format!("{text}.0")
+        };
+    }
+    let text = format!("{v:E}");
+    match text.split_once('E') {
+        Some((mantissa, exponent)) if !mantissa.contains('.') => {
+            format!("{mantissa}.0E{exponent}")
+        }
+        _ => text,
+    }
+}
+
+/// `speculative_retry` normalized as Cassandra 2.0 stores it
+/// (`CFMetaData.SpeculativeRetry.fromString` then `toString`):
+/// `99percentile` → `99.0PERCENTILE`, `10ms` → `10.0ms`, `always` →
+/// `ALWAYS`.
+pub fn speculative_retry(text: &str) -> StorageResult<String> {
+    let invalid = || StorageError::Configuration(format!("invalid speculative_retry type: {text}"));
+    let name = text.to_uppercase();
+    if let Some(number) = name.strip_suffix("PERCENTILE") {
+        let value: f64 = number.trim().parse().map_err(|_| invalid())?;
+        if !(0.0..=100.0).contains(&value) {
+            return Err(StorageError::Configuration(format!(
+                "PERCENTILE should be between 0 and 100, but was {}",
+                java_double(value)
+            )));
+        }
+        // Stored as a fraction, written back multiplied, as Cassandra does.
+        return Ok(format!(
+            "{}PERCENTILE",
+            java_double((value / 100.0) * 100.0)
+        ));
+    }
+    if let Some(number) = name.strip_suffix("MS") {
+        let value: f64 = number.trim().parse().map_err(|_| invalid())?;
+        return Ok(format!("{}ms", java_double(value)));
+    }
+    match name.as_str() {
+        "NONE" | "ALWAYS" => Ok(name),
+        "CUSTOM" => Ok("0.0ms".into()),
+        _ => Err(invalid()),
+    }
+}
+
+/// The compression parameters Cassandra 2.0 stores for a `compression`
+/// map (`CompressionParameters.create` then `asThriftOptions`): the
+/// compressor class fully qualified and `chunk_length_kb` normalized; an
+/// empty `sstable_compression` (compression off) keeps only the other
+/// options.
+fn compression_parameters(
+    map: &BTreeMap<String, String>,
+) -> StorageResult<BTreeMap<String, String>> {
+    let mut options = map.clone();
+    let Some(class) = options.remove("sstable_compression") else {
+        return Err(StorageError::Configuration(
+            "Missing sub-option 'sstable_compression' for the 'compression' option.".into(),
+        ));
+    };
+    let chunk = options.remove("chunk_length_kb");
+    if class.is_empty() {
+        return Ok(options);
+    }
+    options.insert(
+        "sstable_compression".into(),
+        qualify(&class, "org.apache.cassandra.io.compress."),
+    );
+    if let Some(chunk) = chunk {
+        let kb = int_value("chunk_length_kb", &chunk)?;
+        if kb <= 0 || kb.checked_mul(1024).is_none() {
+            return Err(StorageError::Configuration(
+                "Invalid negative or null chunk_length_kb".into(),
+            ));
+        }
+        if kb.count_ones() != 1 {
+            return Err(StorageError::Configuration(
+                "chunk_length_kb must be a power of 2".into(),
+            ));
+        }
+        options.insert("chunk_length_kb".into(), kb.to_string());
+    }
+    Ok(options)
+}
+
+/// Whether a compaction strategy class is `LeveledCompactionStrategy`.
+fn is_leveled(class: &str) -> bool {
+    class.rsplit('.').next() == Some("LeveledCompactionStrategy")
 }
 
 fn qualify(class: &str, package: &str) -> String {
@@ -197,20 +315,31 @@ fn qualify(class: &str, package: &str) -> String {
 impl TableOptions {
     /// Sets one `WITH` property, as Cassandra 2.0's `CFPropDefs` does.
     ///
-    /// Unknown names are a [`StorageError::Syntax`] ("Unknown property
-    /// 'x'"); out-of-range values a [`StorageError::Configuration`].
+    /// The names are 2.0's CQL properties; anything else, including the
+    /// column names `local_read_repair_chance` and `min_compaction_threshold`,
+    /// is a [`StorageError::Syntax`] ("Unknown property 'x'"). Values that
+    /// do not read as their type are a [`StorageError::Syntax`] too, and
+    /// out-of-range values a [`StorageError::Configuration`].
+    ///
+    /// Values are kept as `system.schema_columnfamilies` shows them: class
+    /// names fully qualified, `caching` upper-cased, `speculative_retry`
+    /// normalized (`99.0PERCENTILE`). An empty `compaction` or `compression`
+    /// map changes nothing. A `compaction` map replaces the strategy and
+    /// all its sub-options; its `min_threshold` and `max_threshold` also set
+    /// the thresholds (which otherwise keep their values), and stay among
+    /// the sub-options.
     pub fn set(&mut self, name: &str, value: &OptionValue) -> StorageResult<()> {
         match name {
             "comment" => self.comment = expect_str(name, value)?.to_owned(),
             "read_repair_chance" => {
                 self.read_repair_chance = parse_chance(name, value)?;
             }
-            "dclocal_read_repair_chance" | "local_read_repair_chance" => {
+            "dclocal_read_repair_chance" => {
                 self.dclocal_read_repair_chance = parse_chance(name, value)?;
             }
-            "gc_grace_seconds" => self.gc_grace_seconds = parse_num(name, value)?,
+            "gc_grace_seconds" => self.gc_grace_seconds = parse_int(name, value)?,
             "default_time_to_live" => {
-                let ttl: i32 = parse_num(name, value)?;
+                let ttl = parse_int(name, value)?;
                 if !(0..=super::cell::MAX_TTL as i32).contains(&ttl) {
                     return Err(StorageError::Configuration(format!(
                         "default_time_to_live must be greater than or equal to 0 and less than or equal to {} (got {ttl})",
@@ -234,18 +363,40 @@ impl TableOptions {
                         "Invalid value for property '{name}'. It should be a map."
                     )));
                 };
+                if map.is_empty() {
+                    return Ok(());
+                }
                 let mut options = map.clone();
                 let Some(class) = options.remove("class") else {
                     return Err(StorageError::Configuration(
                         "Missing sub-option 'class' for the 'compaction' option.".into(),
                     ));
                 };
-                if let Some(v) = options.get("min_threshold") {
-                    self.min_compaction_threshold = parse_num(name, &OptionValue::Str(v.clone()))?;
+                let min = match options.get("min_threshold") {
+                    Some(v) => int_value("min_threshold", v)?,
+                    None => self.min_compaction_threshold,
+                };
+                let max = match options.get("max_threshold") {
+                    Some(v) => int_value("max_threshold", v)?,
+                    None => self.max_compaction_threshold,
+                };
+                if min <= 0 || max <= 0 {
+                    return Err(StorageError::Configuration(
+                        "Disabling compaction by setting compaction thresholds to 0 has been deprecated, set the compaction option 'enabled' to false instead.".into(),
+                    ));
                 }
-                if let Some(v) = options.get("max_threshold") {
-                    self.max_compaction_threshold = parse_num(name, &OptionValue::Str(v.clone()))?;
+                if min <= 1 {
+                    return Err(StorageError::Configuration(format!(
+                        "Min compaction threshold cannot be less than 2 (got {min})."
+                    )));
                 }
+                if min > max {
+                    return Err(StorageError::Configuration(format!(
+                        "Min compaction threshold (got {min}) cannot be greater than max compaction threshold (got {max})"
+                    )));
+                }
+                self.min_compaction_threshold = min;
+                self.max_compaction_threshold = max;
                 self.compaction = CompactionOptions {
                     class: qualify(&class, "org.apache.cassandra.db.compaction."),
                     options,
@@ -257,38 +408,38 @@ impl TableOptions {
                         "Invalid value for property '{name}'. It should be a map."
                     )));
                 };
-                let mut options = map.clone();
-                match options.get("sstable_compression").cloned() {
-                    None => return Err(StorageError::Configuration(
-                        "Missing sub-option 'sstable_compression' for the 'compression' option."
-                            .into(),
-                    )),
-                    Some(c) if c.is_empty() => {
-                        options.insert("sstable_compression".into(), String::new());
-                    }
-                    Some(c) => {
-                        options.insert(
-                            "sstable_compression".into(),
-                            qualify(&c, "org.apache.cassandra.io.compress."),
-                        );
-                    }
+                if !map.is_empty() {
+                    self.compression = compression_parameters(map)?;
                 }
-                self.compression = options;
             }
-            "bloom_filter_fp_chance" => self.bloom_filter_fp_chance = parse_num(name, value)?,
+            "bloom_filter_fp_chance" => {
+                let chance = parse_double(name, value)?;
+                if chance == 0.0 {
+                    return Err(StorageError::Configuration(
+                        "Zero false positives is impossible; bloom filter false positive chance bffpc must be 0 < bffpc <= 1".into(),
+                    ));
+                }
+                self.bloom_filter_fp_chance = chance;
+            }
             "memtable_flush_period_in_ms" => {
-                self.memtable_flush_period_in_ms = parse_num(name, value)?
+                self.memtable_flush_period_in_ms = parse_int(name, value)?
             }
             "populate_io_cache_on_flush" => {
                 self.populate_io_cache_on_flush = parse_bool(name, value)?
             }
             "replicate_on_write" => self.replicate_on_write = parse_bool(name, value)?,
             "speculative_retry" => {
-                self.speculative_retry = expect_str(name, value)?.to_ascii_uppercase()
+                self.speculative_retry = speculative_retry(expect_str(name, value)?)?
             }
-            "index_interval" => self.index_interval = parse_num(name, value)?,
-            "min_compaction_threshold" => self.min_compaction_threshold = parse_num(name, value)?,
-            "max_compaction_threshold" => self.max_compaction_threshold = parse_num(name, value)?,
+            "index_interval" => {
+                let interval = parse_int(name, value)?;
+                if interval < 1 {
+                    return Err(StorageError::Configuration(
+                        "index_interval cannot be smaller than 1, (default 128)".into(),
+                    ));
+                }
+                self.index_interval = interval;
+            }
             _ => return Err(StorageError::Syntax(format!("Unknown property '{name}'"))),
         }
         Ok(())
@@ -296,7 +447,7 @@ impl TableOptions {
 }
 
 fn parse_chance(name: &str, value: &OptionValue) -> StorageResult<f64> {
-    let v: f64 = parse_num(name, value)?;
+    let v = parse_double(name, value)?;
     if !(0.0..=1.0).contains(&v) {
         return Err(StorageError::Configuration(format!(
             "{name} must be between 0.0 and 1.0"
@@ -708,6 +859,16 @@ impl TableDef {
         let mut options = TableOptions::default();
         for (name, value) in &spec.options {
             options.set(name, value)?;
+        }
+        // CFMetaData.getBloomFilterFpChance: a table created with leveled
+        // compaction and no explicit chance gets 0.1, not 0.01.
+        if is_leveled(&options.compaction.class)
+            && !spec
+                .options
+                .iter()
+                .any(|(n, _)| n == "bloom_filter_fp_chance")
+        {
+            options.bloom_filter_fp_chance = 0.1;
         }
 
         let columns = spec
