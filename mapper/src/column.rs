@@ -102,7 +102,7 @@ impl<M> fmt::Debug for Filter<M> {
 }
 
 impl<M> Filter<M> {
-    fn new(target: Target, op: Op, rhs: String, values: Vec<BoxedValue>) -> Self {
+    pub(crate) fn new(target: Target, op: Op, rhs: String, values: Vec<BoxedValue>) -> Self {
         Filter {
             target,
             op,
