@@ -100,6 +100,14 @@ pub trait ColumnGroup: FromRow + Send + Sync + Sized + 'static {
     fn validate(&self, model: &'static str, columns: &[ColumnDef]) -> Result<(), ValidationError>;
 }
 
+/// Reads a flattened group from a row (through [`FromRow`], which every
+/// group implements); the derived `FromRow` of a model calls it, so that a
+/// field type that is not a group is reported as such.
+#[doc(hidden)]
+pub fn read_group<G: ColumnGroup>(row: &cql_driver::Row) -> Result<G, cql_driver::RowError> {
+    G::from_row(row)
+}
+
 /// cqlengine's rule for a model that flattens column groups (the derive
 /// applies it at compile time to a model without groups): when no column
 /// is a partition key, the first column is, if it can be (a regular,

@@ -246,7 +246,7 @@ pub use schema::{ClusteringOrder, ColumnDef, ColumnRole, ModelSchema};
 /// What the derive's generated code uses; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::group::{concat_names, implicit_partition_key, union_index};
+    pub use crate::group::{concat_names, implicit_partition_key, read_group, union_index};
     pub use crate::model::{check_discriminator, select_variant, variant_column_value};
     pub use cql_driver::{FromRow, Row, RowError};
     pub use cql_protocol::value::{to_raw_value, ValueError};

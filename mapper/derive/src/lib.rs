@@ -140,6 +140,24 @@ fn group_trait(ty: &syn::Type) -> TokenStream2 {
     quote_spanned!(ty.span()=> <#ty as ::cqlengine::ColumnGroup>)
 }
 
+/// `<Type as ::cqlengine::ColumnGroup>::Columns<M>`, spanned on the type.
+fn group_columns(ty: &syn::Type, model: &TokenStream2) -> TokenStream2 {
+    quote_spanned!(ty.span()=> <#ty as ::cqlengine::ColumnGroup>::Columns<#model>)
+}
+
+/// A call of a constructor of a group's columns struct, spanned on the
+/// group's type.
+fn group_columns_new(
+    ty: &syn::Type,
+    model: &TokenStream2,
+    constructor: &str,
+    args: TokenStream2,
+) -> TokenStream2 {
+    let columns = group_columns(ty, model);
+    let constructor = syn::Ident::new(constructor, ty.span());
+    quote_spanned!(ty.span()=> <#columns>::#constructor(#args))
+}
+
 /// Where each field's columns start (a constant expression: a number, plus
 /// the column counts of the groups before it), and the total.
 struct Layout {
@@ -315,7 +333,7 @@ fn reads(slots: &[Slot]) -> Vec<TokenStream2> {
                     let field = &group.ident;
                     let ty = &group.ty;
                     let read = quote_spanned!(ty.span()=>
-                        <#ty as ::cqlengine::driver::FromRow>::from_row(row)?
+                        ::cqlengine::__private::read_group::<#ty>(row)?
                     );
                     return quote!(#field: #read,);
                 }
@@ -461,7 +479,9 @@ fn expand(model: &ModelDef) -> TokenStream2 {
             }
             Slot::Group(group) => {
                 let field = &group.ident;
-                let g = group_trait(&group.ty);
+                let model = quote!(super::#ident);
+                let columns = group_columns(&group.ty, &model);
+                let new = group_columns_new(&group.ty, &model, "new", quote!(#start));
                 let docs = column_docs(
                     &group.docs,
                     format!(
@@ -472,8 +492,7 @@ fn expand(model: &ModelDef) -> TokenStream2 {
                 quote! {
                     #docs
                     #[allow(non_upper_case_globals)]
-                    pub const #field: #g::Columns<super::#ident> =
-                        <#g::Columns<super::#ident>>::new(#start);
+                    pub const #field: #columns = #new;
                 }
             }
         });
@@ -661,21 +680,20 @@ fn expand_group(group: &GroupDef) -> TokenStream2 {
             Slot::Group(inner) => {
                 let field = &inner.ident;
                 let name = &inner.name;
-                let g = group_trait(&inner.ty);
+                let m = quote!(M);
+                let columns = group_columns(&inner.ty, &m);
+                let new = group_columns_new(&inner.ty, &m, "new", quote!(offset + (#start)));
+                let union = group_columns_new(&inner.ty, &m, "__in_union", quote!(variants));
                 let docs = column_docs(
                     &inner.docs,
                     format!("The columns of the group in the field `{name}` of `{group_name}`."),
                 );
                 struct_fields.push(quote! {
                     #docs
-                    pub #field: #g::Columns<M>,
+                    pub #field: #columns,
                 });
-                at_offset.push(quote! {
-                    #field: <#g::Columns<M>>::new(offset + (#start)),
-                });
-                in_union.push(quote! {
-                    #field: <#g::Columns<M>>::__in_union(variants),
-                });
+                at_offset.push(quote!(#field: #new,));
+                in_union.push(quote!(#field: #union,));
                 debug_fields.push(quote!(.field(#name, &self.#field)));
             }
         }

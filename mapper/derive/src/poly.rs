@@ -11,10 +11,9 @@
 use std::collections::HashSet;
 
 use proc_macro2::TokenStream as TokenStream2;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote};
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
-use syn::spanned::Spanned;
 use syn::{DataEnum, DeriveInput, Fields, Ident, LitStr, Token, Type};
 
 use crate::parse::snake_case;
@@ -425,12 +424,18 @@ pub(crate) fn expand_columns_call(call: ColumnsCall) -> TokenStream2 {
                     ident.unraw(),
                     field.unraw()
                 );
-                let g = quote_spanned!(ty.span()=> <#ty as ::cqlengine::ColumnGroup>);
+                let model = quote!(super::#ident);
+                let columns = crate::group_columns(ty, &model);
+                let union = crate::group_columns_new(
+                    ty,
+                    &model,
+                    "__in_union",
+                    quote!(__CQLENGINE_VARIANTS),
+                );
                 consts.push(quote! {
                     #[doc = #doc]
                     #[allow(non_upper_case_globals)]
-                    pub const #field: #g::Columns<super::#ident> =
-                        <#g::Columns<super::#ident>>::__in_union(__CQLENGINE_VARIANTS);
+                    pub const #field: #columns = #union;
                 });
             }
         }
