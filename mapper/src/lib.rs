@@ -123,21 +123,27 @@ pub use cqlengine_derive::Columns;
 ///
 /// The struct's `#[cql(...)]` takes `table` (by default the struct's name
 /// in snake case), `keyspace`, `options(name = "cql text", ...)`,
-/// `discriminator_value` and `module` (the name of the column module, by
+/// `discriminator_value` (`= "text"` or an integer literal, `= 1`; see
+/// [`DiscriminatorValue`]) and `module` (the name of the column module, by
 /// default the struct's name in snake case). A field's takes
 /// `partition_key`, `clustering_key`, `order = "asc" | "desc"`,
 /// `static_column`, `index`, `db_field = "name"`, `required`,
 /// `min_length = N`, `max_length = N`, `timeuuid`, `ascii`, `counter`,
-/// `discriminator` and `default` / `default = "path::to::function"`.
+/// `discriminator`, `default` / `default = "path::to::function"`, and
+/// `flatten` (alone), for a field holding a [column group](Columns)
+/// whose columns take the field's place.
 ///
 /// With no field marked `partition_key`, the first field is the partition
-/// key (cqlengine's rule). The schema lists the columns in field order;
+/// key (cqlengine's rule; with a group flattened, the first column, at run
+/// time). The schema lists the columns in field order;
 /// their types come from [`CqlColumn`] unless `timeuuid`, `ascii` or
 /// `counter` says otherwise. A field with `default` is filled by it when
 /// its column is missing from the row (a partial select), or is null and
 /// the field is not an `Option`. The rules a table must follow (one
 /// discriminator, counter-only tables, no static key...) are checked at
-/// compile time; the model must be defined at module level (not inside a
+/// compile time — except, for a model that flattens a group, those that
+/// involve the group's columns, which [`ModelSchema::check`] checks at
+/// first use; the model must be defined at module level (not inside a
 /// function), since its column module refers to it as `super::Name`.
 ///
 /// # Polymorphic models
@@ -150,6 +156,50 @@ pub use cqlengine_derive::Columns;
 /// into the variant its discriminator names. Variants that do not fit
 /// together (different tables or primary keys, duplicate values...) are a
 /// [`MapperError::ModelDefinition`] at first use.
+///
+/// The discriminator is text (`discriminator_value = "cat"`) or an
+/// integer (`discriminator_value = 1`, with an `i32` or `i64`
+/// discriminator field): it is written, compared and filtered on as a
+/// value of the discriminator column's type. A variant may flatten column
+/// groups; the enum's column module then holds the groups' typed columns
+/// too.
+///
+/// ```
+/// use cqlengine::{DiscriminatorValue, Model};
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// #[cql(table = "shapes", discriminator_value = 1)]
+/// pub struct Circle {
+///     #[cql(partition_key)]
+///     pub id: i32,
+///     #[cql(discriminator, index)]
+///     pub kind: i32,
+///     pub radius: Option<f64>,
+/// }
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// #[cql(table = "shapes", discriminator_value = 2)]
+/// pub struct Square {
+///     #[cql(partition_key)]
+///     pub id: i32,
+///     #[cql(discriminator, index)]
+///     pub kind: i32,
+///     pub side: Option<f64>,
+/// }
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// pub enum Shape {
+///     Circle(Circle),
+///     Square(Square),
+/// }
+///
+/// # fn main() {
+/// Shape::schema().check().unwrap();
+/// assert_eq!(Square::schema().discriminator_value, Some(DiscriminatorValue::Int(2)));
+/// let squares = shape::kind.eq(2);
+/// # let _ = squares;
+/// # }
+/// ```
 ///
 /// ```
 /// use cqlengine::Model;

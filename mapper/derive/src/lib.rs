@@ -1,11 +1,12 @@
-//! `#[derive(Model)]` for `cqlengine`, the object mapper for Apache
-//! Cassandra.
+//! `#[derive(Model)]` and `#[derive(Columns)]` for `cqlengine`, the object
+//! mapper for Apache Cassandra.
 //!
-//! Use it through `cqlengine::Model` (the crate re-exports the macro beside
-//! the trait); the generated code names `::cqlengine`, so the mapper must be
-//! a dependency of the crate that derives. The full description, with a
-//! compiled example, is on the re-export in `cqlengine`'s documentation;
-//! this page repeats the attribute syntax.
+//! Use them through `cqlengine::Model` and `cqlengine::Columns` (the crate
+//! re-exports the macros beside the traits `Model` and `ColumnGroup`); the
+//! generated code names `::cqlengine`, so the mapper must be a dependency
+//! of the crate that derives. The full descriptions, with compiled
+//! examples, are on the re-exports in `cqlengine`'s documentation; this
+//! page repeats the attribute syntax.
 //!
 //! # Attributes
 //!
@@ -16,7 +17,7 @@
 //! | `table = "name"` | the table's name; by default the struct's name in snake case (`BlogPost` → `blog_post`) |
 //! | `keyspace = "name"` | the keyspace the model is fixed to (optional) |
 //! | `options(name = "cql", ...)` | table options, each value the CQL text as written: `options(comment = "'users'", default_time_to_live = "3600")` |
-//! | `discriminator_value = "value"` | the value of the discriminator column that selects this model in a polymorphic table |
+//! | `discriminator_value = "value"` / `= 1` | the value of the discriminator column that selects this model in a polymorphic table: a string for a text (or `ascii`) discriminator, an integer literal (`-1` too) for an `i32` or `i64` one (`DiscriminatorValue::Text` / `Int`) |
 //! | `module = "name"` | the name of the module of column constants; by default the struct's name in snake case |
 //!
 //! On a field, `#[cql(...)]` with any of:
@@ -34,6 +35,39 @@
 //! | `timeuuid`, `ascii`, `counter` | the column type, instead of the one the Rust type gives (`Uuid` → uuid, `String` → text); a counter is an `i64` |
 //! | `discriminator` | the discriminator column of a polymorphic table (one at most, not a counter or collection) |
 //! | `default`, `default = "path::to::function"` | when the column is missing from a row (a partial select), or null and the field is not an `Option`, the field is `Default::default()` or `function()` instead of an error |
+//! | `flatten` | the field is a column group (a struct with `#[derive(Columns)]`, named by its path): its columns take the field's place in the schema, in the group's field order. It takes no other key |
+//!
+//! # Column groups
+//!
+//! `#[derive(Columns)]` on a struct with named fields makes a group of
+//! columns that models share (cqlengine's `__abstract__` base models). Its
+//! fields take the field keys above (`flatten` too: groups nest); the
+//! struct's `#[cql(...)]` takes only `columns = "Name"`, the name of the
+//! struct of its typed columns (by default `{Group}Columns`, with the
+//! group's visibility). The derive implements `ColumnGroup` (the column
+//! count and names as constants, the column definitions, serializing,
+//! validation) and `FromRow`, and makes `{Group}Columns<M>`: one public
+//! `Column<M, T>` per field (a nested group's columns struct for a
+//! flattened one), `Copy`, with `const fn new(offset)`.
+//!
+//! In a model, `#[cql(flatten)] stamps: Timestamps` puts the group's
+//! columns at the field's place; the later fields' indexes are offset by
+//! `Timestamps::COLUMN_COUNT` (in constant expressions), and the column
+//! module's `stamps` is a `TimestampsColumns<Model>`:
+//! `user::stamps.created.gt(t)` is a filter on `User`. The group's
+//! columns are the model's own for writes, queries, tracking and
+//! `sync_table`; `FromRow` reads the group with the group's `FromRow`.
+//!
+//! A group is not a table, so a model that flattens one is checked in
+//! part at run time: the derive cannot see the group's columns, and
+//! `ModelSchema::check` (at first use) checks the rules that involve them:
+//! a partition key (with none marked, the first column — its own or a
+//! group's — becomes the partition key if it is a regular, non-counter
+//! column; else the definition is refused), the counter table rules,
+//! static columns needing a clustering key, one discriminator, a
+//! `discriminator_value` needing a discriminator column of a type that
+//! holds it, distinct column names. The rules of each field (in a group
+//! too) are still checked at compile time.
 //!
 //! # Polymorphic models
 //!
@@ -58,6 +92,13 @@
 //! key, one discriminator column, distinct values, one type per column) is
 //! checked at run time, by `ModelSchema::check`, at first use.
 //!
+//! A variant may flatten column groups: the enum's column module then has
+//! the group's columns struct (built by its hidden `__in_union`
+//! constructor), and every constant's index is the column's place in the
+//! union, computed by a constant function over the variants' column
+//! names (the group types, like the variants' field types, must be
+//! nameable where the enum is defined).
+//!
 //! # Checked at compile time
 //!
 //! A model is a struct with named fields and no generics, or an enum of
@@ -68,7 +109,17 @@
 //! not a counter and not a collection; a counter is an `i64`, not in the
 //! primary key, and a table with counters holds only counters and key
 //! columns; static columns need a clustering key; no two fields map to the
-//! same column name; table, keyspace and column names are not empty.
+//! same column name; table, keyspace and column names are not empty; a
+//! `discriminator_value` is a string or an integer literal that the
+//! discriminator field's type, as written, can hold (a `String` takes a
+//! string, an `i32` an integer that fits it, an `i64` any integer; a type
+//! the derive does not know, such as an alias, is checked at run time).
+//! A `flatten` field takes no other key and names a column group by its
+//! path; a group is a struct with named fields and no generics, with at
+//! least one field. With a group flattened, the rules that involve the
+//! group's columns (the implicit partition key, the counter table rules,
+//! static columns needing a clustering key, a `discriminator_value`
+//! without a discriminator field) are left to run time.
 //! `ModelSchema::check` repeats the checks that depend on the real column
 //! types at run time.
 
@@ -283,7 +334,7 @@ fn value_arms(slots: &[Slot], ty: &TokenStream2) -> (Vec<TokenStream2>, Vec<Toke
                 let field = &group.ident;
                 let g = group_trait(&group.ty);
                 arms.push(quote! {
-                    index if index >= (#start) && index < (#start) + #g::COLUMN_COUNT => {
+                    index if ((#start)..(#start) + #g::COLUMN_COUNT).contains(&index) => {
                         #g::column_value(&self.#field, index - (#start), #ty, version)
                     }
                 });

@@ -470,13 +470,13 @@ pub(crate) fn parse_group(input: &DeriveInput) -> syn::Result<GroupDef> {
     })
 }
 
+/// Each field and what its attributes said.
+type FieldsAttrs<'a> = Vec<(&'a syn::Field, FieldAttrs)>;
+
 /// The fields of a model (`model`: the first field may be the implicit
 /// partition key) or a group, with the rules of each field and those
 /// among its plain columns that hold whatever a flattened group adds.
-fn parse_slots(
-    named: &syn::FieldsNamed,
-    model: bool,
-) -> syn::Result<(Vec<Slot>, Vec<(&syn::Field, FieldAttrs)>)> {
+fn parse_slots(named: &syn::FieldsNamed, model: bool) -> syn::Result<(Vec<Slot>, FieldsAttrs<'_>)> {
     let mut slots = Vec::new();
     let mut attrs = Vec::new();
     for field in &named.named {
