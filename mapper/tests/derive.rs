@@ -1632,3 +1632,49 @@ fn discriminator_from_a_group() {
     ]);
     assert_eq!(Note::from_row(&mine).unwrap().kind.kind, "note");
 }
+
+/// The same integer as `Car`.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "vehicles", discriminator_value = 1)]
+struct Bike {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    kind: i32,
+}
+
+/// A text discriminator on the integer table.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "vehicles", discriminator_value = "bus")]
+struct Bus {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    kind: String,
+}
+
+#[derive(Model, Debug)]
+enum CarOrBike {
+    Car(Car),
+    Bike(Bike),
+}
+
+#[derive(Model, Debug)]
+enum CarOrBus {
+    Car(Car),
+    Bus(Bus),
+}
+
+#[test]
+fn integer_discriminator_variants_are_checked() {
+    let m = definition_error::<CarOrBike>();
+    assert!(
+        m.contains("the variants Car and Bike have the same discriminator value 1"),
+        "{m}"
+    );
+    let m = definition_error::<CarOrBus>();
+    assert!(
+        m.contains("the column kind is int in one variant and text in Bus"),
+        "{m}"
+    );
+}

@@ -543,7 +543,10 @@ fn parse_slots(named: &syn::FieldsNamed, model: bool) -> syn::Result<(Vec<Slot>,
     let has_groups = slots.iter().any(|s| matches!(s, Slot::Group(_)));
     let implicit_key =
         model && !has_groups && !attrs.iter().any(|(_, a)| a.partition_key.is_some());
-    let first_span = named.named[0].span();
+    let first_span = named
+        .named
+        .first()
+        .map_or_else(Span::call_site, Spanned::span);
     for (i, (slot, (field, a))) in slots.iter_mut().zip(&mut attrs).enumerate() {
         let Slot::Column(def) = slot else { continue };
         if let (Some(_), Some(c)) = (a.partition_key, a.clustering_key) {
