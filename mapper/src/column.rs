@@ -130,7 +130,7 @@ impl<M> fmt::Debug for Filter<M> {
 }
 
 impl<M> Filter<M> {
-    fn new(target: Target, op: Op, rhs: Rhs, values: Vec<BoxedValue>) -> Self {
+    pub(crate) fn new(target: Target, op: Op, rhs: Rhs, values: Vec<BoxedValue>) -> Self {
         Filter {
             target,
             op,

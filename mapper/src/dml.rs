@@ -360,10 +360,13 @@ impl<'a, M: Model> Write<'a, M> {
                     schema.discriminator_value.is_some() && schema.columns[a.index].discriminator
                 }) {
                     return Err(Self::invalid(format!(
-                        "{} is the discriminator of {}, which always holds {:?}",
+                        "{} is the discriminator of {}, which always holds {}",
                         schema.columns[a.index].name,
                         schema.model,
-                        schema.discriminator_value.unwrap_or_default()
+                        schema
+                            .discriminator_value
+                            .map(|v| v.to_string())
+                            .unwrap_or_default()
                     )));
                 }
                 if let Some(a) = assignments

@@ -8,34 +8,142 @@
 //! the driver's.
 
 pub mod column;
+mod discriminator;
 pub mod error;
+mod group;
 pub mod management;
 pub mod model;
 pub mod schema;
 
 pub use column::{token, Assignment, Column, Filter, Op, TimeUuidBound};
 pub use cql_driver as driver;
+/// `#[derive(Columns)]`: implements [`ColumnGroup`] (and
+/// [`FromRow`](driver::FromRow)) for a struct with named fields, a group
+/// of columns that models include with a `#[cql(flatten)]` field — the
+/// Rust form of cqlengine's `__abstract__` base models, whose columns
+/// every subclass inherits.
+///
+/// The fields take the same `#[cql(...)]` attributes as a model's fields
+/// (keys, `order`, `static_column`, `index`, `db_field`, `required`,
+/// lengths, `timeuuid`/`ascii`/`counter`, `discriminator`, `default`),
+/// and may themselves be `#[cql(flatten)]` groups. The struct's
+/// `#[cql(...)]` takes only `columns = "Name"`: the name of the struct of
+/// typed columns the derive makes beside the group, by default the
+/// group's name followed by `Columns` (`Timestamps` → `TimestampsColumns`,
+/// with the group's visibility). That struct is generic over the model,
+/// has one public [`Column`] field per column (or a nested group's
+/// columns struct), and two constructors: `const fn new(offset)` (the
+/// group's first column at schema index `offset`, which the model's
+/// column module calls) and a hidden one for polymorphic enum models.
+///
+/// In a model, `#[cql(flatten)] stamps: Timestamps` puts the group's
+/// columns at the field's place; the column module's `stamps` constant is
+/// a `TimestampsColumns<Model>`, so `user::stamps.created.gt(t)` is a
+/// typed filter on `User`. Saving, updates, change tracking, queries
+/// (`only`, `defer`, `values_list`), `sync_table` and reading rows (with
+/// the group's `default`s) see the group's columns as the model's own.
+///
+/// A group is not a table: the checks that need the whole model (at
+/// least one partition key — with none marked, the model's first column
+/// is the partition key, even if it comes from a group —, the counter
+/// table rules, static columns needing a clustering key, one
+/// discriminator, a `discriminator_value` needing a discriminator column
+/// that can hold it, distinct column names) are made by
+/// [`ModelSchema::check`] at the model's first use (queries, writes,
+/// batches and `sync_table` return its [`MapperError::ModelDefinition`]).
+/// The rules of one field (`order` only on a clustering key, a counter is
+/// an `i64` and not a key...) are still compile errors. A `flatten` field
+/// takes no other attribute.
+///
+/// A variant of a polymorphic enum model may flatten groups; the enum's
+/// column module then has the group's columns struct too, indexed in the
+/// enum's union of columns.
+///
+/// ```
+/// use cqlengine::driver::protocol::value::CqlTimestamp;
+/// use cqlengine::{ColumnRole, Columns, Model};
+///
+/// /// The key every tenant's table starts with.
+/// #[derive(Columns, Debug, Clone, PartialEq)]
+/// pub struct TenantKey {
+///     #[cql(partition_key)]
+///     pub tenant: i32,
+///     #[cql(partition_key)]
+///     pub id: i32,
+/// }
+///
+/// /// Bookkeeping columns.
+/// #[derive(Columns, Debug, Clone, PartialEq)]
+/// #[cql(columns = "AuditCols")]
+/// pub struct Audit {
+///     pub created: CqlTimestamp,
+///     #[cql(default)]
+///     pub revision: i32,
+/// }
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// pub struct Invoice {
+///     #[cql(flatten)]
+///     pub key: TenantKey,
+///     pub amount: i64,
+///     #[cql(flatten)]
+///     pub audit: Audit,
+/// }
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// pub struct Customer {
+///     #[cql(flatten)]
+///     pub key: TenantKey,
+///     #[cql(clustering_key)]
+///     pub email: String,
+///     #[cql(flatten)]
+///     pub audit: Audit,
+/// }
+///
+/// # fn main() {
+/// let schema = Invoice::schema();
+/// let names: Vec<&str> = schema.columns.iter().map(|c| c.name).collect();
+/// assert_eq!(names, ["tenant", "id", "amount", "created", "revision"]);
+/// assert_eq!(schema.columns[1].role, ColumnRole::PartitionKey);
+/// schema.check().unwrap();
+/// Customer::schema().check().unwrap();
+///
+/// // The groups' typed columns, at their places in each model.
+/// let _ = invoice::key.tenant.eq(7);
+/// let cols: AuditCols<Customer> = customer::audit;
+/// assert_eq!(cols.revision.index(), 4);
+/// assert_eq!(invoice::audit.revision.index(), 4);
+/// assert_eq!(customer::email.index(), 2);
+/// # }
+/// ```
+pub use cqlengine_derive::Columns;
 /// `#[derive(Model)]`: implements [`Model`] and [`FromRow`](driver::FromRow)
 /// for a struct with named fields, and makes a module of its typed
 /// [`Column`]s.
 ///
 /// The struct's `#[cql(...)]` takes `table` (by default the struct's name
 /// in snake case), `keyspace`, `options(name = "cql text", ...)`,
-/// `discriminator_value` and `module` (the name of the column module, by
+/// `discriminator_value` (`= "text"` or an integer literal, `= 1`; see
+/// [`DiscriminatorValue`]) and `module` (the name of the column module, by
 /// default the struct's name in snake case). A field's takes
 /// `partition_key`, `clustering_key`, `order = "asc" | "desc"`,
 /// `static_column`, `index`, `db_field = "name"`, `required`,
 /// `min_length = N`, `max_length = N`, `timeuuid`, `ascii`, `counter`,
-/// `discriminator` and `default` / `default = "path::to::function"`.
+/// `discriminator`, `default` / `default = "path::to::function"`, and
+/// `flatten` (alone), for a field holding a [column group](Columns)
+/// whose columns take the field's place.
 ///
 /// With no field marked `partition_key`, the first field is the partition
-/// key (cqlengine's rule). The schema lists the columns in field order;
+/// key (cqlengine's rule; with a group flattened, the first column, at run
+/// time). The schema lists the columns in field order;
 /// their types come from [`CqlColumn`] unless `timeuuid`, `ascii` or
 /// `counter` says otherwise. A field with `default` is filled by it when
 /// its column is missing from the row (a partial select), or is null and
 /// the field is not an `Option`. The rules a table must follow (one
 /// discriminator, counter-only tables, no static key...) are checked at
-/// compile time; the model must be defined at module level (not inside a
+/// compile time — except, for a model that flattens a group, those that
+/// involve the group's columns, which [`ModelSchema::check`] checks at
+/// first use; the model must be defined at module level (not inside a
 /// function), since its column module refers to it as `super::Name`.
 ///
 /// # Polymorphic models
@@ -48,6 +156,50 @@ pub use cql_driver as driver;
 /// into the variant its discriminator names. Variants that do not fit
 /// together (different tables or primary keys, duplicate values...) are a
 /// [`MapperError::ModelDefinition`] at first use.
+///
+/// The discriminator is text (`discriminator_value = "cat"`) or an
+/// integer (`discriminator_value = 1`, with an `i32` or `i64`
+/// discriminator field): it is written, compared and filtered on as a
+/// value of the discriminator column's type. A variant may flatten column
+/// groups; the enum's column module then holds the groups' typed columns
+/// too.
+///
+/// ```
+/// use cqlengine::{DiscriminatorValue, Model};
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// #[cql(table = "shapes", discriminator_value = 1)]
+/// pub struct Circle {
+///     #[cql(partition_key)]
+///     pub id: i32,
+///     #[cql(discriminator, index)]
+///     pub kind: i32,
+///     pub radius: Option<f64>,
+/// }
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// #[cql(table = "shapes", discriminator_value = 2)]
+/// pub struct Square {
+///     #[cql(partition_key)]
+///     pub id: i32,
+///     #[cql(discriminator, index)]
+///     pub kind: i32,
+///     pub side: Option<f64>,
+/// }
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// pub enum Shape {
+///     Circle(Circle),
+///     Square(Square),
+/// }
+///
+/// # fn main() {
+/// Shape::schema().check().unwrap();
+/// assert_eq!(Square::schema().discriminator_value, Some(DiscriminatorValue::Int(2)));
+/// let squares = shape::kind.eq(2);
+/// # let _ = squares;
+/// # }
+/// ```
 ///
 /// ```
 /// use cqlengine::Model;
@@ -135,13 +287,16 @@ pub use cql_driver as driver;
 /// # }
 /// ```
 pub use cqlengine_derive::Model;
+pub use discriminator::DiscriminatorValue;
 pub use error::{MapperError, Result, ValidationError};
+pub use group::ColumnGroup;
 pub use model::{validate_field, CqlColumn, Model, MAX_COLLECTION_LEN};
 pub use schema::{ClusteringOrder, ColumnDef, ColumnRole, ModelSchema};
 
 /// What the derive's generated code uses; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::group::{concat_names, implicit_partition_key, read_group, union_index};
     pub use crate::model::{check_discriminator, select_variant, variant_column_value};
     pub use cql_driver::{FromRow, Row, RowError};
     pub use cql_protocol::value::{to_raw_value, ValueError};

@@ -11,7 +11,7 @@ use cql_protocol::{ColumnType, ProtocolVersion, RawValue};
 use uuid::Uuid;
 
 use crate::error::{MapperError, ValidationError};
-use crate::schema::{ColumnDef, ModelSchema};
+use crate::schema::ModelSchema;
 
 /// A Rust type that can be a model field: its CQL type, and what validation
 /// needs to know of a value.
@@ -164,33 +164,42 @@ fn discriminator_error(column: &str, ty: &ColumnType, reason: String) -> RowErro
     }
 }
 
-fn describe(raw: Option<&[u8]>) -> String {
+/// A discriminator as the row holds it: an integer column's number, else
+/// the bytes as quoted text.
+fn describe(raw: Option<&[u8]>, ty: &ColumnType) -> String {
     match raw {
-        Some(bytes) => format!("{:?}", String::from_utf8_lossy(bytes)),
+        Some(bytes) => match crate::discriminator::decode_int(bytes, ty) {
+            Some(n) => n.to_string(),
+            None => format!("{:?}", String::from_utf8_lossy(bytes)),
+        },
         None => "null".to_string(),
     }
 }
 
-/// Refuses a row whose discriminator column holds another value than
-/// `value`, the discriminator value of `model`; a row without the column
-/// (a partial select) passes. The derived `FromRow` of a model with a
-/// `discriminator_value` calls it.
+/// Refuses a row whose discriminator column holds another value than the
+/// discriminator value of `model` (whose schema is `schema`); a row
+/// without the column (a partial select) passes, and so does any row of a
+/// model without a discriminator value or column. The derived `FromRow`
+/// of a model with a `discriminator_value` calls it.
 #[doc(hidden)]
 pub fn check_discriminator(
     row: &Row,
     model: &'static str,
-    column: &ColumnDef,
-    value: &'static str,
+    schema: &ModelSchema,
 ) -> Result<(), RowError> {
+    let (Some(value), Some((_, column))) = (schema.discriminator_value, schema.discriminator())
+    else {
+        return Ok(());
+    };
     match row.raw(column.name) {
         None => Ok(()),
-        Some(Some(bytes)) if bytes == value.as_bytes() => Ok(()),
+        Some(Some(bytes)) if value.matches(bytes, &column.ty) => Ok(()),
         Some(raw) => Err(discriminator_error(
             column.name,
             &column.ty,
             format!(
-                "the discriminator is {}, not {model}'s {value:?}",
-                describe(raw)
+                "the discriminator is {}, not {model}'s {value}",
+                describe(raw, &column.ty)
             ),
         )),
     }
@@ -221,25 +230,24 @@ pub fn select_variant(
         }
     };
     if let Some(bytes) = raw {
-        if let Some(i) = schema
-            .variants
-            .iter()
-            .position(|v| v.discriminator_value.is_some_and(|d| d.as_bytes() == bytes))
-        {
+        if let Some(i) = schema.variants.iter().position(|v| {
+            v.discriminator_value
+                .is_some_and(|d| d.matches(bytes, &column.ty))
+        }) {
             return Ok(i);
         }
     }
-    let known: Vec<&str> = schema
+    let known: Vec<String> = schema
         .variants
         .iter()
-        .filter_map(|v| v.discriminator_value)
+        .filter_map(|v| v.discriminator_value.map(|d| d.to_string()))
         .collect();
     Err(discriminator_error(
         column.name,
         &column.ty,
         format!(
             "unknown discriminator value {} for {model} (known: {})",
-            describe(raw),
+            describe(raw, &column.ty),
             known.join(", ")
         ),
     ))

@@ -16,7 +16,9 @@ use crate::column::{Assignment, Column, Filter, Op, Rhs, Target as FilterTarget}
 use crate::error::{MapperError, Result};
 use crate::model::Model;
 use crate::restrictions::{check_where, full_partition_key, IndexUse, KeyRole, Restriction};
-use crate::schema::{quote, ClusteringOrder, ColumnRole, ModelSchema};
+use crate::schema::{
+    quote, ClusteringOrder, ColumnDef, ColumnRole, DiscriminatorValue, ModelSchema,
+};
 use crate::statement::{
     cached_text, check_applied, try_cached_text, Bound, Cql, Options, SelectShape, Shape, Target,
 };
@@ -29,22 +31,26 @@ enum KindFilter {
     /// `discriminator = value` in the WHERE clause.
     Server {
         index: usize,
-        value: &'static str,
+        value: DiscriminatorValue,
         allow_filtering: bool,
     },
     /// Rows of other kinds skipped as they are read.
     Client {
-        column: &'static str,
-        value: &'static str,
+        column: &'static ColumnDef,
+        value: DiscriminatorValue,
     },
 }
 
+/// The discriminator column and value rows are checked against as they
+/// are read.
+type KindCheck = (&'static ColumnDef, DiscriminatorValue);
+
 /// Whether the row's `column` holds `value` (a row without the column
 /// passes: it cannot be told).
-fn is_kind(row: &Row, column: &str, value: &str) -> bool {
-    match row.raw(column) {
+fn is_kind(row: &Row, column: &ColumnDef, value: DiscriminatorValue) -> bool {
+    match row.raw(column.name) {
         None => true,
-        Some(raw) => raw == Some(value.as_bytes()),
+        Some(raw) => raw.is_some_and(|bytes| value.matches(bytes, &column.ty)),
     }
 }
 
@@ -353,10 +359,7 @@ impl<M: Model> QuerySet<M> {
         else {
             return KindFilter::None;
         };
-        let client = KindFilter::Client {
-            column: column.name,
-            value,
-        };
+        let client = KindFilter::Client { column, value };
         let on_discriminator = self
             .filters
             .iter()
@@ -422,7 +425,7 @@ impl<M: Model> QuerySet<M> {
     /// The query set as sent (with the discriminator condition, or the
     /// changes client-side skipping needs), and the discriminator to check
     /// client-side, if any.
-    fn effective(&self) -> (Cow<'_, Self>, Option<(&'static str, &'static str)>) {
+    fn effective(&self) -> (Cow<'_, Self>, Option<KindCheck>) {
         match self.kind_filter() {
             KindFilter::None => (Cow::Borrowed(self), None),
             KindFilter::Server {
@@ -439,19 +442,23 @@ impl<M: Model> QuerySet<M> {
                 let mut query = self.clone();
                 query.limit = None;
                 if let Some(only) = &mut query.only {
-                    if !only.iter().any(|c| c == column) {
-                        only.push(column.to_string());
+                    if !only.iter().any(|c| c == column.name) {
+                        only.push(column.name.to_string());
                     }
                 }
-                query.defer.retain(|c| c != column);
+                query.defer.retain(|c| c != column.name);
                 (Cow::Owned(query), Some((column, value)))
             }
         }
     }
 
-    fn push_discriminator(&mut self, index: usize, value: &'static str) {
-        let column: Column<M, String> = Column::new(index, M::schema().columns[index].name);
-        self.filters.push(Arc::new(column.eq(value)));
+    fn push_discriminator(&mut self, index: usize, value: DiscriminatorValue) {
+        self.filters.push(Arc::new(Filter::new(
+            FilterTarget::Column(index),
+            Op::Eq,
+            Rhs::Marker,
+            vec![Box::new(value)],
+        )));
     }
 
     /// The query set a blind UPDATE or DELETE sends: with the
@@ -702,7 +709,7 @@ impl<M: Model> QuerySet<M> {
         let model = M::schema().model;
         let (query, client) = self.effective();
         if let Some((column, value)) = client {
-            let cql = query.select_cql(&quote(column), &target.keyspace, None)?;
+            let cql = query.select_cql(&quote(column.name), &target.keyspace, None)?;
             let mut rows = target.stream(cql, &self.options).await?;
             let mut count: i64 = 0;
             while let Some(row) = rows.next().await {

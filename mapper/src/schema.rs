@@ -3,6 +3,7 @@
 
 use cql_protocol::ColumnType;
 
+pub use crate::discriminator::DiscriminatorValue;
 use crate::error::MapperError;
 
 /// The order of a clustering column.
@@ -95,7 +96,7 @@ pub struct ModelSchema {
     /// `("default_time_to_live", "3600")`...
     pub options: Vec<(&'static str, String)>,
     /// The discriminator value of this model, for polymorphic tables.
-    pub discriminator_value: Option<&'static str>,
+    pub discriminator_value: Option<DiscriminatorValue>,
     /// For a polymorphic enum model, the schemas of its variants, in
     /// declaration order (empty for a struct model). The enum's columns are
     /// the union of theirs; [`check`](ModelSchema::check) verifies that
@@ -156,24 +157,60 @@ impl ModelSchema {
         if !self.variants.is_empty() {
             self.check_variants()?;
         }
-        if let (Some(value), Some((_, column))) = (self.discriminator_value, self.discriminator()) {
-            if !matches!(
-                column.ty,
-                ColumnType::Varchar | ColumnType::Text | ColumnType::Ascii
-            ) {
+        match (self.discriminator_value, self.discriminator()) {
+            (Some(value), Some((_, column))) if !value.fits(&column.ty) => {
+                let wanted = match value {
+                    DiscriminatorValue::Text(_) => "a text column".to_string(),
+                    DiscriminatorValue::Int(n) if i32::try_from(n).is_err() => {
+                        "a bigint or varint column (the value does not fit an int)".to_string()
+                    }
+                    DiscriminatorValue::Int(_) => "an int, bigint or varint column".to_string(),
+                };
                 return fail(format!(
-                    "the discriminator {} holds the value {value:?}, so it must be a text column, not {}",
+                    "the discriminator {} holds the value {value}, so it must be {wanted}, not {}",
                     column.field,
                     type_cql(&column.ty)
                 ));
             }
+            (Some(value), None) if self.variants.is_empty() => {
+                return fail(format!(
+                    "the discriminator_value {value} needs a column marked discriminator"
+                ));
+            }
+            _ => {}
         }
         if !self
             .columns
             .iter()
             .any(|c| c.role == ColumnRole::PartitionKey)
         {
-            return fail("a model needs at least one partition key column".into());
+            // Without groups, the derive makes the first field the partition
+            // key at compile time; with them, at run time, if it can.
+            return match self.columns.first() {
+                Some(first) if first.role != ColumnRole::Regular || first.is_counter() => {
+                    let what = match first.role {
+                        ColumnRole::Clustering(_) => "a clustering key",
+                        ColumnRole::Static => "static",
+                        _ => "a counter",
+                    };
+                    fail(format!(
+                        "no column is marked partition_key, so the first column ({}) would be \
+                         the partition key, but it is {what}; mark the partition key with \
+                         #[cql(partition_key)]",
+                        first.field
+                    ))
+                }
+                _ => fail("a model needs at least one partition key column".into()),
+            };
+        }
+        if let Some(c) = self.columns.iter().find(|c| c.role == ColumnRole::Static) {
+            if self.clustering().next().is_none() {
+                return fail(format!(
+                    "the static column {} needs a clustering key: a table without clustering \
+                     columns has one row per partition",
+                    c.field
+                ));
+            }
         }
         let counters = self.columns.iter().filter(|c| c.is_counter()).count();
         if counters > 0 {
@@ -211,9 +248,13 @@ impl ModelSchema {
                 c.field
             ));
         }
-        let mut names = std::collections::HashSet::new();
-        if let Some(c) = self.columns.iter().find(|c| !names.insert(c.name)) {
-            return fail(format!("two fields map to the column {}", c.name));
+        for (i, c) in self.columns.iter().enumerate() {
+            if let Some(other) = self.columns[..i].iter().find(|o| o.name == c.name) {
+                return fail(format!(
+                    "two fields map to the column {} ({} and {})",
+                    c.name, other.field, c.field
+                ));
+            }
         }
         Ok(())
     }
@@ -243,7 +284,7 @@ impl ModelSchema {
                 first.model
             ));
         };
-        let mut values: Vec<(&'static str, &'static str)> = Vec::new();
+        let mut values: Vec<(&'static str, DiscriminatorValue)> = Vec::new();
         for variant in &self.variants {
             variant.check()?;
             if variant.table != first.table || variant.keyspace != first.keyspace {
@@ -284,7 +325,7 @@ impl ModelSchema {
             };
             if let Some((other, _)) = values.iter().find(|(_, v)| *v == value) {
                 return fail(format!(
-                    "the variants {other} and {} have the same discriminator value {value:?}",
+                    "the variants {other} and {} have the same discriminator value {value}",
                     variant.model
                 ));
             }

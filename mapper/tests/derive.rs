@@ -157,7 +157,10 @@ fn user_schema() {
     assert_eq!(s.model, "User");
     assert_eq!(s.table, "users");
     assert_eq!(s.keyspace, Some("app"));
-    assert_eq!(s.discriminator_value, Some("admin"));
+    assert_eq!(
+        s.discriminator_value,
+        Some(cqlengine::DiscriminatorValue::Text("admin"))
+    );
     assert_eq!(
         s.options,
         vec![
@@ -937,7 +940,7 @@ fn enum_from_row_dispatches_on_the_discriminator() {
     let err = Animal::from_row(&animal_row(3, Some("bird"), None, None)).unwrap_err();
     let message = err.to_string();
     assert!(message.contains("\"bird\""), "{message}");
-    assert!(message.contains("cat, dog"), "{message}");
+    assert!(message.contains("(known: \"cat\", \"dog\")"), "{message}");
     assert!(matches!(err, RowError::Value { column, .. } if column == "kind"));
     let err = Animal::from_row(&animal_row(3, None, None, None)).unwrap_err();
     assert!(err.to_string().contains("null"), "{err}");
@@ -1008,5 +1011,670 @@ fn enum_definition_errors_are_found_by_check() {
     assert_eq!(
         definition_error::<CatOrFish>(),
         definition_error::<CatOrFish>()
+    );
+}
+
+// Column groups: `#[derive(Columns)]` and `#[cql(flatten)]`.
+
+use cqlengine::driver::protocol::value::CqlTimestamp;
+use cqlengine::{ColumnGroup, Columns, DiscriminatorValue};
+
+fn zero_revision() -> i32 {
+    0
+}
+
+/// Bookkeeping columns, shared.
+#[derive(Columns, Debug, Clone, PartialEq)]
+struct Stamps {
+    /// When the row was made.
+    #[cql(required)]
+    created: CqlTimestamp,
+    #[cql(db_field = "rev", default = "zero_revision")]
+    revision: i32,
+    #[cql(max_length = 3)]
+    by: Option<String>,
+}
+
+/// A key of two columns.
+#[derive(Columns, Debug, Clone, PartialEq)]
+#[cql(columns = "KeyCols")]
+struct TenantKey {
+    #[cql(partition_key)]
+    tenant: i32,
+    #[cql(clustering_key, order = "desc")]
+    at: i64,
+}
+
+/// A group holding a group.
+#[derive(Columns, Debug, Clone, PartialEq)]
+struct Envelope {
+    label: Option<String>,
+    #[cql(flatten)]
+    stamps: Stamps,
+    #[cql(index)]
+    topic: Option<String>,
+}
+
+/// Plain key, a group in the middle, a column after it.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "docs")]
+struct Doc {
+    #[cql(partition_key)]
+    id: i32,
+    /// The document's stamps.
+    #[cql(flatten)]
+    stamps: Stamps,
+    body: Option<String>,
+}
+
+/// The key from a group, a nested group after it.
+#[derive(Model, Debug, Clone, PartialEq)]
+struct Message {
+    #[cql(flatten)]
+    key: TenantKey,
+    #[cql(flatten)]
+    envelope: Envelope,
+    text: String,
+}
+
+/// No partition key marked: the group's first column becomes it.
+#[derive(Model, Debug, Clone, PartialEq)]
+struct Implicit {
+    #[cql(flatten)]
+    stamps: Stamps,
+    note: Option<String>,
+}
+
+fn stamps() -> Stamps {
+    Stamps {
+        created: CqlTimestamp(1_000),
+        revision: 2,
+        by: Some("ada".into()),
+    }
+}
+
+fn doc() -> Doc {
+    Doc {
+        id: 7,
+        stamps: stamps(),
+        body: Some("hello".into()),
+    }
+}
+
+#[test]
+fn group_columns_take_the_fields_place() {
+    assert_eq!(Stamps::COLUMN_COUNT, 3);
+    assert_eq!(Stamps::COLUMN_NAMES, ["created", "rev", "by"]);
+    assert_eq!(Envelope::COLUMN_COUNT, 5);
+    assert_eq!(
+        Envelope::COLUMN_NAMES,
+        ["label", "created", "rev", "by", "topic"]
+    );
+    let defs = Stamps::column_defs();
+    assert_eq!(defs.len(), 3);
+    assert!(defs[0].required);
+    assert_eq!(defs[1].field, "revision");
+    assert_eq!(defs[2].max_length, Some(3));
+
+    let s = Doc::schema();
+    let names: Vec<&str> = s.columns.iter().map(|c| c.name).collect();
+    assert_eq!(names, ["id", "created", "rev", "by", "body"]);
+    assert_eq!(s.columns[1].ty, ColumnType::Timestamp);
+    assert_eq!(s.columns[0].role, ColumnRole::PartitionKey);
+    assert_eq!(s.columns[1].role, ColumnRole::Regular);
+    s.check().unwrap();
+
+    let m = Message::schema();
+    let names: Vec<&str> = m.columns.iter().map(|c| c.name).collect();
+    assert_eq!(
+        names,
+        ["tenant", "at", "label", "created", "rev", "by", "topic", "text"]
+    );
+    assert_eq!(m.primary_key(), [0, 1]);
+    assert_eq!(
+        m.columns[1].role,
+        ColumnRole::Clustering(ClusteringOrder::Desc)
+    );
+    assert!(m.columns[6].index);
+    m.check().unwrap();
+    assert!(m
+        .create_table_cql("app")
+        .ends_with("PRIMARY KEY ((\"tenant\"), \"at\")) WITH CLUSTERING ORDER BY (\"at\" DESC)"));
+
+    // cqlengine's rule, at run time: the first column is the partition key.
+    let i = Implicit::schema();
+    assert_eq!(i.columns[0].name, "created");
+    assert_eq!(i.columns[0].role, ColumnRole::PartitionKey);
+    i.check().unwrap();
+}
+
+#[test]
+fn group_column_module_is_typed_and_indexed() {
+    // Doc: id 0, stamps 1..4, body 4.
+    assert_eq!(doc::id.index(), 0);
+    assert_eq!(doc::stamps.created.index(), 1);
+    assert_eq!(doc::stamps.revision.index(), 2);
+    assert_eq!(doc::stamps.revision.name(), "rev");
+    assert_eq!(doc::stamps.by.index(), 3);
+    assert_eq!(doc::body.index(), 4);
+    // Message: key 0..2, envelope 2..7 (its stamps 3..6), text 7.
+    let key: KeyCols<Message> = message::key;
+    assert_eq!(key.at.index(), 1);
+    assert_eq!(message::envelope.label.index(), 2);
+    assert_eq!(message::envelope.stamps.created.index(), 3);
+    assert_eq!(message::envelope.stamps.by.index(), 5);
+    assert_eq!(message::envelope.topic.index(), 6);
+    assert_eq!(message::text.index(), 7);
+    for (i, column) in Message::schema().columns.iter().enumerate() {
+        assert!(
+            Message::column_value(&message(), i, V2).is_ok(),
+            "{}",
+            column.name
+        );
+    }
+    // Typed filters and assignments through the group.
+    let _: Filter<Doc> = doc::stamps.created.gt(CqlTimestamp(5));
+    let _: Filter<Message> = message::envelope.stamps.revision.eq(3);
+    let _ = doc::stamps.by.set("bob");
+    // The columns struct is Copy and Debug.
+    let cols = doc::stamps;
+    let again = cols;
+    assert_eq!(
+        format!("{again:?}"),
+        "StampsColumns { created: Column(created), rev: Column(rev), by: Column(by) }"
+    );
+    // A constructor at any offset.
+    let shifted = StampsColumns::<Doc>::new(10);
+    assert_eq!(shifted.by.index(), 12);
+}
+
+fn message() -> Message {
+    Message {
+        key: TenantKey { tenant: 1, at: 99 },
+        envelope: Envelope {
+            label: None,
+            stamps: stamps(),
+            topic: Some("news".into()),
+        },
+        text: "hi".into(),
+    }
+}
+
+#[test]
+fn group_fields_serialize_and_validate() {
+    let d = doc();
+    let v = |i| d.column_value(i, V2).unwrap();
+    assert_eq!(v(0), to_raw_value(&7i32, &ColumnType::Int, V2).unwrap());
+    assert_eq!(
+        v(1),
+        to_raw_value(&CqlTimestamp(1_000), &ColumnType::Timestamp, V2).unwrap()
+    );
+    assert_eq!(v(2), to_raw_value(&2i32, &ColumnType::Int, V2).unwrap());
+    assert_eq!(v(3), to_raw_value("ada", &ColumnType::Varchar, V2).unwrap());
+    assert_eq!(
+        v(4),
+        to_raw_value("hello", &ColumnType::Varchar, V2).unwrap()
+    );
+    assert!(d.column_value(5, V2).is_err());
+
+    let m = message();
+    assert_eq!(
+        m.column_value(1, V2).unwrap(),
+        to_raw_value(&99i64, &ColumnType::Bigint, V2).unwrap()
+    );
+    assert_eq!(m.column_value(2, V2).unwrap(), RawValue::Null);
+    assert_eq!(
+        m.column_value(6, V2).unwrap(),
+        to_raw_value("news", &ColumnType::Varchar, V2).unwrap()
+    );
+
+    d.validate().unwrap();
+    let mut long = doc();
+    long.stamps.by = Some("abcd".into());
+    let err = long.validate().unwrap_err();
+    assert_eq!((err.model, err.field.as_str()), ("Doc", "by"));
+    let mut nested = message();
+    nested.envelope.stamps.by = Some("abcd".into());
+    let err = nested.validate().unwrap_err();
+    assert_eq!((err.model, err.field.as_str()), ("Message", "by"));
+}
+
+#[test]
+fn group_fields_read_from_rows_with_defaults() {
+    let ts = |t: i64| bytes(CqlTimestamp(t), &ColumnType::Timestamp);
+    let full = row(vec![
+        ("id", ColumnType::Int, bytes(7, &ColumnType::Int)),
+        ("created", ColumnType::Timestamp, ts(1_000)),
+        ("rev", ColumnType::Int, bytes(2, &ColumnType::Int)),
+        ("by", ColumnType::Varchar, text("ada")),
+        ("body", ColumnType::Varchar, text("hello")),
+    ]);
+    assert_eq!(Doc::from_row(&full).unwrap(), doc());
+    assert_eq!(Stamps::from_row(&full).unwrap(), stamps());
+    // `rev` missing or null: the group's default.
+    let partial = row(vec![
+        ("id", ColumnType::Int, bytes(7, &ColumnType::Int)),
+        ("created", ColumnType::Timestamp, ts(5)),
+        ("by", ColumnType::Varchar, None),
+        ("body", ColumnType::Varchar, None),
+    ]);
+    let read = Doc::from_row(&partial).unwrap();
+    assert_eq!(read.stamps.revision, 0);
+    assert_eq!(read.stamps.by, None);
+    let null_rev = row(vec![
+        ("id", ColumnType::Int, bytes(7, &ColumnType::Int)),
+        ("created", ColumnType::Timestamp, ts(5)),
+        ("rev", ColumnType::Int, None),
+        ("by", ColumnType::Varchar, None),
+        ("body", ColumnType::Varchar, None),
+    ]);
+    assert_eq!(Doc::from_row(&null_rev).unwrap().stamps.revision, 0);
+    // A group column without a default is needed.
+    let no_created = row(vec![("id", ColumnType::Int, bytes(7, &ColumnType::Int))]);
+    assert!(matches!(
+        Doc::from_row(&no_created),
+        Err(RowError::NoSuchColumn { .. })
+    ));
+}
+
+// Definitions only `ModelSchema::check` can refuse.
+
+/// A clustering key, and nothing else.
+#[derive(Columns, Debug, Clone)]
+struct SortKey {
+    #[cql(clustering_key)]
+    at: i64,
+}
+
+/// A counter.
+#[derive(Columns, Debug, Clone)]
+struct Hits {
+    #[cql(counter)]
+    hits: i64,
+}
+
+/// A static column.
+#[derive(Columns, Debug, Clone)]
+struct Owner {
+    #[cql(static_column)]
+    owner: Option<String>,
+}
+
+/// A discriminator.
+#[derive(Columns, Debug, Clone, PartialEq)]
+struct Kind {
+    #[cql(discriminator, index)]
+    kind: String,
+}
+
+/// No partition key: the first column is a clustering key.
+#[derive(Model, Debug)]
+struct NoKey {
+    #[cql(flatten)]
+    sort: SortKey,
+    value: Option<i32>,
+}
+
+/// A counter table with a regular column.
+#[derive(Model, Debug)]
+struct MixedCounters {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(flatten)]
+    hits: Hits,
+    name: Option<String>,
+}
+
+/// A static column, no clustering key.
+#[derive(Model, Debug)]
+struct LonelyStatic {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(flatten)]
+    owner: Owner,
+}
+
+/// `created` twice.
+#[derive(Model, Debug)]
+struct Twice {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(flatten)]
+    stamps: Stamps,
+    created: Option<i64>,
+}
+
+/// Two discriminators, one from a group.
+#[derive(Model, Debug)]
+struct TwoKinds {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(flatten)]
+    kind: Kind,
+    #[cql(discriminator)]
+    species: String,
+}
+
+/// A discriminator value, and a group without the discriminator.
+#[derive(Model, Debug)]
+#[cql(discriminator_value = "x")]
+struct ValueWithoutColumn {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(flatten)]
+    stamps: Stamps,
+}
+
+/// The first column is a counter.
+#[derive(Model, Debug)]
+struct CounterFirst {
+    #[cql(flatten)]
+    hits: Hits,
+}
+
+#[test]
+fn group_definition_errors_are_found_by_check() {
+    let m = definition_error::<NoKey>();
+    assert!(
+        m.contains("first column (at) would be the partition key, but it is a clustering key"),
+        "{m}"
+    );
+    let m = definition_error::<MixedCounters>();
+    assert!(
+        m.contains("only counters and primary key columns; name is neither"),
+        "{m}"
+    );
+    let m = definition_error::<LonelyStatic>();
+    assert!(
+        m.contains("static column owner needs a clustering key"),
+        "{m}"
+    );
+    let m = definition_error::<Twice>();
+    assert!(
+        m.contains("two fields map to the column created (created and created)"),
+        "{m}"
+    );
+    let m = definition_error::<TwoKinds>();
+    assert!(m.contains("only one discriminator"), "{m}");
+    let m = definition_error::<ValueWithoutColumn>();
+    assert!(
+        m.contains("discriminator_value \"x\" needs a column marked discriminator"),
+        "{m}"
+    );
+    let m = definition_error::<CounterFirst>();
+    assert!(m.contains("but it is a counter"), "{m}");
+}
+
+// Integer discriminators, and a discriminator from a group.
+
+/// A vehicle of kind 1.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "vehicles", discriminator_value = 1)]
+struct Car {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    kind: i32,
+    seats: Option<i32>,
+}
+
+/// A vehicle of kind -2, stamped.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "vehicles", discriminator_value = -2)]
+struct Boat {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    kind: i32,
+    #[cql(flatten)]
+    stamps: Stamps,
+    sails: Option<i32>,
+}
+
+/// Any vehicle.
+#[derive(Model, Debug, Clone, PartialEq)]
+enum Vehicle {
+    Car(Car),
+    Boat(Boat),
+}
+
+/// The discriminator is the group's.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "tagged", discriminator_value = "note")]
+struct Note {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(flatten)]
+    kind: Kind,
+}
+
+type Code = i32;
+
+/// Too big for an int column, which the derive cannot see through `Code`.
+#[derive(Model, Debug)]
+#[cql(discriminator_value = 3_000_000_000)]
+struct TooBig {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    kind: Code,
+}
+
+type Label = String;
+
+/// An integer for a text column, through an alias.
+#[derive(Model, Debug)]
+#[cql(discriminator_value = 5)]
+struct IntForText {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    kind: Label,
+}
+
+/// A bigint discriminator.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(discriminator_value = 3_000_000_000)]
+struct Wide {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    kind: i64,
+}
+
+fn int(n: i32) -> Option<Bytes> {
+    bytes(n, &ColumnType::Int)
+}
+
+#[test]
+fn integer_discriminators() {
+    assert_eq!(
+        Car::schema().discriminator_value,
+        Some(DiscriminatorValue::Int(1))
+    );
+    assert_eq!(
+        Boat::schema().discriminator_value,
+        Some(DiscriminatorValue::Int(-2))
+    );
+    Vehicle::schema().check().unwrap();
+    Wide::schema().check().unwrap();
+
+    // Written as the column's type, whatever the field holds.
+    let car = Car {
+        id: 1,
+        kind: 0,
+        seats: Some(4),
+    };
+    assert_eq!(
+        car.column_value(1, V2).unwrap(),
+        to_raw_value(&1i32, &ColumnType::Int, V2).unwrap()
+    );
+    let wide = Wide { id: 1, kind: 0 };
+    assert_eq!(
+        wide.column_value(1, V2).unwrap(),
+        to_raw_value(&3_000_000_000i64, &ColumnType::Bigint, V2).unwrap()
+    );
+
+    // Read back, and dispatched on, as an int.
+    let car_row = row(vec![
+        ("id", ColumnType::Int, int(1)),
+        ("kind", ColumnType::Int, int(1)),
+        ("seats", ColumnType::Int, int(4)),
+    ]);
+    let read = Car::from_row(&car_row).unwrap();
+    assert_eq!(read.kind, 1);
+    assert_eq!(
+        Vehicle::from_row(&car_row).unwrap(),
+        Vehicle::Car(Car {
+            id: 1,
+            kind: 1,
+            seats: Some(4)
+        })
+    );
+    let boat_row = row(vec![
+        ("id", ColumnType::Int, int(2)),
+        ("kind", ColumnType::Int, int(-2)),
+        (
+            "created",
+            ColumnType::Timestamp,
+            bytes(CqlTimestamp(9), &ColumnType::Timestamp),
+        ),
+        ("by", ColumnType::Varchar, None),
+        ("sails", ColumnType::Int, int(3)),
+    ]);
+    match Vehicle::from_row(&boat_row).unwrap() {
+        Vehicle::Boat(boat) => {
+            assert_eq!(
+                (boat.kind, boat.sails, boat.stamps.revision),
+                (-2, Some(3), 0)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = Car::from_row(&boat_row).unwrap_err().to_string();
+    assert!(
+        err.contains("the discriminator is -2, not Car's 1"),
+        "{err}"
+    );
+    let unknown = row(vec![
+        ("id", ColumnType::Int, int(2)),
+        ("kind", ColumnType::Int, int(7)),
+    ]);
+    let err = Vehicle::from_row(&unknown).unwrap_err().to_string();
+    assert!(
+        err.contains("unknown discriminator value 7 for Vehicle (known: 1, -2)"),
+        "{err}"
+    );
+
+    // The enum's column module: the union, with the group's columns.
+    let names: Vec<&str> = Vehicle::schema().columns.iter().map(|c| c.name).collect();
+    assert_eq!(
+        names,
+        ["id", "kind", "seats", "created", "rev", "by", "sails"]
+    );
+    assert_eq!(vehicle::seats.index(), 2);
+    assert_eq!(vehicle::stamps.created.index(), 3);
+    assert_eq!(vehicle::stamps.by.index(), 5);
+    assert_eq!(vehicle::sails.index(), 6);
+    let boat = Vehicle::Boat(Boat {
+        id: 2,
+        kind: 0,
+        stamps: stamps(),
+        sails: None,
+    });
+    assert_eq!(
+        boat.column_value(vehicle::stamps.by.index(), V2).unwrap(),
+        to_raw_value("ada", &ColumnType::Varchar, V2).unwrap()
+    );
+    assert_eq!(
+        boat.column_value(vehicle::kind.index(), V2).unwrap(),
+        to_raw_value(&-2i32, &ColumnType::Int, V2).unwrap()
+    );
+    assert_eq!(
+        boat.column_value(vehicle::seats.index(), V2).unwrap(),
+        RawValue::Null
+    );
+
+    // Values the columns cannot hold.
+    let m = definition_error::<TooBig>();
+    assert!(
+        m.contains("holds the value 3000000000, so it must be a bigint or varint column"),
+        "{m}"
+    );
+    let m = definition_error::<IntForText>();
+    assert!(
+        m.contains("holds the value 5, so it must be an int, bigint or varint column, not text"),
+        "{m}"
+    );
+}
+
+#[test]
+fn discriminator_from_a_group() {
+    Note::schema().check().unwrap();
+    let note = Note {
+        id: 1,
+        kind: Kind {
+            kind: "other".into(),
+        },
+    };
+    assert_eq!(
+        note.column_value(1, V2).unwrap(),
+        to_raw_value("note", &ColumnType::Varchar, V2).unwrap()
+    );
+    let other = row(vec![
+        ("id", ColumnType::Int, int(1)),
+        ("kind", ColumnType::Varchar, text("memo")),
+    ]);
+    assert!(Note::from_row(&other).is_err());
+    let mine = row(vec![
+        ("id", ColumnType::Int, int(1)),
+        ("kind", ColumnType::Varchar, text("note")),
+    ]);
+    assert_eq!(Note::from_row(&mine).unwrap().kind.kind, "note");
+}
+
+/// The same integer as `Car`.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "vehicles", discriminator_value = 1)]
+struct Bike {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    kind: i32,
+}
+
+/// A text discriminator on the integer table.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "vehicles", discriminator_value = "bus")]
+struct Bus {
+    #[cql(partition_key)]
+    id: i32,
+    #[cql(discriminator)]
+    kind: String,
+}
+
+#[derive(Model, Debug)]
+enum CarOrBike {
+    Car(Car),
+    Bike(Bike),
+}
+
+#[derive(Model, Debug)]
+enum CarOrBus {
+    Car(Car),
+    Bus(Bus),
+}
+
+#[test]
+fn integer_discriminator_variants_are_checked() {
+    let m = definition_error::<CarOrBike>();
+    assert!(
+        m.contains("the variants Car and Bike have the same discriminator value 1"),
+        "{m}"
+    );
+    let m = definition_error::<CarOrBus>();
+    assert!(
+        m.contains("the column kind is int in one variant and text in Bus"),
+        "{m}"
     );
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::ext::IdentExt;
+use syn::parse::ParseStream;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, Lit, LitStr, PathArguments, Type};
 
@@ -16,10 +17,44 @@ pub(crate) struct ModelDef {
     pub(crate) table: String,
     pub(crate) keyspace: Option<String>,
     pub(crate) options: Vec<(String, String)>,
-    pub(crate) discriminator_value: Option<String>,
+    pub(crate) discriminator_value: Option<DiscriminatorLit>,
     /// The name of the module of column constants.
     pub(crate) module: Ident,
-    pub(crate) fields: Vec<FieldDef>,
+    pub(crate) slots: Vec<Slot>,
+}
+
+/// A column group (`#[derive(Columns)]`), as the attributes describe it.
+pub(crate) struct GroupDef {
+    pub(crate) ident: Ident,
+    pub(crate) vis: syn::Visibility,
+    /// The name of the struct of typed columns.
+    pub(crate) columns: Ident,
+    pub(crate) slots: Vec<Slot>,
+}
+
+/// A `discriminator_value`, as written.
+#[derive(Clone)]
+pub(crate) enum DiscriminatorLit {
+    Text(String),
+    Int(i64),
+}
+
+/// One field of a model or a group: a column, or a flattened group of
+/// columns.
+pub(crate) enum Slot {
+    Column(FieldDef),
+    Group(GroupField),
+}
+
+/// A `#[cql(flatten)]` field.
+pub(crate) struct GroupField {
+    pub(crate) ident: Ident,
+    /// The field's name without `r#`.
+    pub(crate) name: String,
+    /// The group's type: a path without generic arguments.
+    pub(crate) ty: Type,
+    /// The field's documentation.
+    pub(crate) docs: Vec<syn::Attribute>,
 }
 
 /// The role of a column, as the attributes give it.
@@ -85,39 +120,94 @@ struct FieldAttrs {
     db_field: Option<LitStr>,
     discriminator: Option<Span>,
     default: Option<DefaultFill>,
+    flatten: Option<Span>,
+    /// The first key other than `flatten`, for the error if both are given.
+    other: Option<Span>,
 }
 
-pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
+/// The named fields of a struct `#[derive(what)]` is on, refusing
+/// generics, enums, unions, tuple and unit structs.
+fn named_fields<'a>(input: &'a DeriveInput, what: &str) -> syn::Result<&'a syn::FieldsNamed> {
     if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
-        return Err(syn::Error::new_spanned(
-            &input.generics,
+        let message = if what == "Model" {
             "#[derive(Model)] does not support generic structs: a model maps one table, \
-             so its field types must be concrete",
+             so its field types must be concrete"
+        } else {
+            "#[derive(Columns)] does not support generic structs: a column group's columns \
+             have concrete types"
+        };
+        return Err(syn::Error::new_spanned(&input.generics, message));
+    }
+    let one_per = if what == "Model" {
+        "one per column"
+    } else {
+        "one per column of the group"
+    };
+    match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => Ok(named),
+            _ => Err(syn::Error::new_spanned(
+                &data.fields,
+                format!("#[derive({what})] needs a struct with named fields ({one_per})"),
+            )),
+        },
+        Data::Enum(data) => Err(syn::Error::new_spanned(
+            data.enum_token,
+            format!("#[derive({what})] needs a struct with named fields, not an enum"),
+        )),
+        Data::Union(data) => Err(syn::Error::new_spanned(
+            data.union_token,
+            format!("#[derive({what})] needs a struct with named fields, not a union"),
+        )),
+    }
+}
+
+fn nonempty(lit: &LitStr, what: &str) -> syn::Result<String> {
+    let value = lit.value();
+    if value.trim().is_empty() {
+        return Err(syn::Error::new_spanned(
+            lit,
+            format!("the {what} name cannot be empty"),
         ));
     }
-    let named = match &input.data {
-        Data::Struct(data) => match &data.fields {
-            Fields::Named(named) => named,
-            _ => {
-                return Err(syn::Error::new_spanned(
-                    &data.fields,
-                    "#[derive(Model)] needs a struct with named fields (one per column)",
-                ))
-            }
-        },
-        Data::Enum(data) => {
-            return Err(syn::Error::new_spanned(
-                data.enum_token,
-                "#[derive(Model)] needs a struct with named fields, not an enum",
-            ))
+    Ok(value)
+}
+
+/// Reads `discriminator_value = "text"` or `discriminator_value = 1` (or
+/// `-1`).
+fn discriminator_lit(input: ParseStream) -> syn::Result<(DiscriminatorLit, Span)> {
+    let negative: Option<syn::Token![-]> = input.parse()?;
+    let lit: Lit = input.parse()?;
+    let span = match &negative {
+        Some(minus) => minus.span.join(lit.span()).unwrap_or_else(|| lit.span()),
+        None => lit.span(),
+    };
+    let value = match (&lit, negative.is_some()) {
+        (Lit::Str(s), false) => DiscriminatorLit::Text(s.value()),
+        (Lit::Int(int), negative) => {
+            let magnitude: u64 = int.base10_parse()?;
+            let value = if negative {
+                0i64.checked_sub_unsigned(magnitude)
+            } else {
+                i64::try_from(magnitude).ok()
+            };
+            DiscriminatorLit::Int(value.ok_or_else(|| {
+                syn::Error::new(span, "the discriminator value does not fit in an i64")
+            })?)
         }
-        Data::Union(data) => {
-            return Err(syn::Error::new_spanned(
-                data.union_token,
-                "#[derive(Model)] needs a struct with named fields, not a union",
+        _ => {
+            return Err(syn::Error::new(
+                span,
+                "a discriminator value is a string or an integer literal: \
+                 `discriminator_value = \"cat\"` or `discriminator_value = 1`",
             ))
         }
     };
+    Ok((value, span))
+}
+
+pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
+    let named = named_fields(input, "Model")?;
     if named.named.is_empty() {
         return Err(syn::Error::new_spanned(
             named,
@@ -129,7 +219,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
     let mut table: Option<LitStr> = None;
     let mut keyspace: Option<LitStr> = None;
     let mut module: Option<LitStr> = None;
-    let mut discriminator_value: Option<LitStr> = None;
+    let mut discriminator_value: Option<(DiscriminatorLit, Span)> = None;
     let mut options: Vec<(String, String)> = Vec::new();
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("cql")) {
         attr.parse_nested_meta(|meta| {
@@ -147,7 +237,11 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
             } else if meta.path.is_ident("module") {
                 set(&mut module, "module")
             } else if meta.path.is_ident("discriminator_value") {
-                set(&mut discriminator_value, "discriminator_value")
+                if discriminator_value.is_some() {
+                    return Err(meta.error("`discriminator_value` is given twice"));
+                }
+                discriminator_value = Some(discriminator_lit(meta.value()?)?);
+                Ok(())
             } else if meta.path.is_ident("options") {
                 meta.parse_nested_meta(|option| {
                     let Some(key) = option.path.get_ident() else {
@@ -182,16 +276,6 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
             }
         })?;
     }
-    let nonempty = |lit: &LitStr, what: &str| -> syn::Result<String> {
-        let value = lit.value();
-        if value.trim().is_empty() {
-            return Err(syn::Error::new_spanned(
-                lit,
-                format!("the {what} name cannot be empty"),
-            ));
-        }
-        Ok(value)
-    };
     let table = match &table {
         Some(lit) => nonempty(lit, "table")?,
         None => snake_case(&struct_name),
@@ -216,17 +300,226 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
         })?,
     };
 
-    let mut fields = Vec::new();
+    let (slots, attrs) = parse_slots(named, true)?;
+    // With a group flattened, the rules that involve every column are left
+    // to `ModelSchema::check`, at run time: the group's columns are not
+    // known here.
+    let has_groups = slots.iter().any(|s| matches!(s, Slot::Group(_)));
+    let fields: Vec<(&FieldDef, &syn::Field, &FieldAttrs)> = slots
+        .iter()
+        .zip(&attrs)
+        .filter_map(|(slot, (field, a))| match slot {
+            Slot::Column(def) => Some((def, *field, a)),
+            Slot::Group(_) => None,
+        })
+        .collect();
+
+    let discriminator = fields.iter().find(|(def, _, _)| def.discriminator);
+    if let Some((value, span)) = &discriminator_value {
+        match discriminator {
+            Some((def, field, _)) => check_discriminator_lit(value, *span, def, field)?,
+            None if !has_groups => {
+                return Err(syn::Error::new(
+                    *span,
+                    "discriminator_value needs a field marked #[cql(discriminator)]",
+                ));
+            }
+            None => {}
+        }
+    }
+
+    if !has_groups {
+        let is_counter = |f: &FieldDef| f.type_override == Some(TypeOverride::Counter);
+        if fields.iter().any(|(def, _, _)| is_counter(def)) {
+            for (def, field, _) in &fields {
+                let key = matches!(def.role, Role::PartitionKey | Role::Clustering { .. });
+                if !key && !is_counter(def) {
+                    return Err(syn::Error::new_spanned(
+                        field,
+                        "a table with counters holds only counters and primary key columns; \
+                         this field is neither (mark it #[cql(counter)], make it a key, or move \
+                         it to another model)",
+                    ));
+                }
+            }
+        }
+
+        if fields.iter().any(|(def, _, _)| def.role == Role::Static)
+            && !fields
+                .iter()
+                .any(|(def, _, _)| matches!(def.role, Role::Clustering { .. }))
+        {
+            let span = fields
+                .iter()
+                .find_map(|(_, _, a)| a.static_column)
+                .unwrap_or_else(Span::call_site);
+            return Err(syn::Error::new(
+                span,
+                "static columns need a clustering key: a table without clustering columns has \
+                 one row per partition",
+            ));
+        }
+    }
+
+    Ok(ModelDef {
+        ident: input.ident.clone(),
+        vis: input.vis.clone(),
+        table,
+        keyspace,
+        options,
+        discriminator_value: discriminator_value.map(|(value, _)| value),
+        module,
+        slots,
+    })
+}
+
+/// A `discriminator_value` against the type of the discriminator field, as
+/// far as the written type tells (an alias is checked at run time).
+fn check_discriminator_lit(
+    value: &DiscriminatorLit,
+    span: Span,
+    def: &FieldDef,
+    field: &syn::Field,
+) -> syn::Result<()> {
+    let ty = strip_option(&field.ty).unwrap_or(&field.ty);
+    let type_name = match def.type_override {
+        Some(TypeOverride::Ascii) => "ascii".to_string(),
+        Some(TypeOverride::Timeuuid) => "timeuuid".to_string(),
+        _ => match last_segment(ty) {
+            Some(segment) => segment.ident.to_string(),
+            None => return Ok(()),
+        },
+    };
+    let name = &def.name;
+    let message = match (value, type_name.as_str()) {
+        (DiscriminatorLit::Text(_), "String" | "str" | "ascii") => return Ok(()),
+        (DiscriminatorLit::Int(_), "i64") => return Ok(()),
+        (DiscriminatorLit::Int(n), "i32") => {
+            if i32::try_from(*n).is_ok() {
+                return Ok(());
+            }
+            format!("the discriminator `{name}` is an i32, and {n} does not fit in one")
+        }
+        (DiscriminatorLit::Text(text), "i32" | "i64") => format!(
+            "the discriminator `{name}` is an integer ({type_name}), so its value is an \
+             integer literal, not the string {text:?}"
+        ),
+        (DiscriminatorLit::Int(n), "String" | "str" | "ascii") => format!(
+            "the discriminator `{name}` is text, so its value is a string literal: \
+             `discriminator_value = \"{n}\"`"
+        ),
+        (
+            _,
+            "bool" | "f32" | "f64" | "Uuid" | "timeuuid" | "IpAddr" | "CqlTimestamp" | "Bytes"
+            | "Vec",
+        ) => format!(
+            "the discriminator `{name}` is a {type_name}; a discriminator_value is text or an \
+             integer, for a String, i32 or i64 discriminator"
+        ),
+        // A type the derive does not know (an alias...): checked at run
+        // time by `ModelSchema::check`.
+        _ => return Ok(()),
+    };
+    Err(syn::Error::new(span, message))
+}
+
+pub(crate) fn parse_group(input: &DeriveInput) -> syn::Result<GroupDef> {
+    let named = named_fields(input, "Columns")?;
+    if named.named.is_empty() {
+        return Err(syn::Error::new_spanned(
+            named,
+            "a column group needs at least one field",
+        ));
+    }
+    let mut columns: Option<LitStr> = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("cql")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("columns") {
+                if columns.is_some() {
+                    return Err(meta.error("`columns` is given twice"));
+                }
+                columns = Some(meta.value()?.parse()?);
+                Ok(())
+            } else {
+                Err(meta.error(format!(
+                    "unknown #[cql] key `{}` on a column group; the only key is \
+                     columns = \"Name\" (the struct of typed columns); the table, keyspace, \
+                     options and discriminator_value are the model's",
+                    meta.path.to_token_stream()
+                )))
+            }
+        })?;
+    }
+    let columns = match &columns {
+        Some(lit) => {
+            let name = nonempty(lit, "columns struct")?;
+            syn::parse_str::<Ident>(&name)
+                .map(|_| Ident::new(&name, lit.span()))
+                .map_err(|_| {
+                    syn::Error::new_spanned(lit, format!("`{name}` cannot be a struct name"))
+                })?
+        }
+        None => quote::format_ident!("{}Columns", input.ident.unraw()),
+    };
+    let (slots, _) = parse_slots(named, false)?;
+    Ok(GroupDef {
+        ident: input.ident.clone(),
+        vis: input.vis.clone(),
+        columns,
+        slots,
+    })
+}
+
+/// Each field and what its attributes said.
+type FieldsAttrs<'a> = Vec<(&'a syn::Field, FieldAttrs)>;
+
+/// The fields of a model (`model`: the first field may be the implicit
+/// partition key) or a group, with the rules of each field and those
+/// among its plain columns that hold whatever a flattened group adds.
+fn parse_slots(named: &syn::FieldsNamed, model: bool) -> syn::Result<(Vec<Slot>, FieldsAttrs<'_>)> {
+    let mut slots = Vec::new();
     let mut attrs = Vec::new();
     for field in &named.named {
-        let ident = field.ident.clone().expect("named fields have names");
+        let Some(ident) = field.ident.clone() else {
+            return Err(syn::Error::new_spanned(field, "a field needs a name"));
+        };
         let a = field_attrs(field)?;
         let name = ident.unraw().to_string();
+        let docs: Vec<syn::Attribute> = field
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .cloned()
+            .collect();
+        if a.flatten.is_some() {
+            if let Some(other) = a.other {
+                return Err(syn::Error::new(
+                    other,
+                    "a #[cql(flatten)] field takes no other attribute: the group's fields \
+                     carry their own",
+                ));
+            }
+            if !is_group_path(&field.ty) {
+                return Err(syn::Error::new_spanned(
+                    &field.ty,
+                    "#[cql(flatten)] needs a column group (a struct with #[derive(Columns)]), \
+                     named by its path: `Timestamps`, `shared::Timestamps`",
+                ));
+            }
+            slots.push(Slot::Group(GroupField {
+                ident,
+                name,
+                ty: field.ty.clone(),
+                docs,
+            }));
+            attrs.push((field, a));
+            continue;
+        }
         let db_name = match &a.db_field {
             Some(lit) => nonempty(lit, "db_field")?,
             None => name.clone(),
         };
-        fields.push(FieldDef {
+        slots.push(Slot::Column(FieldDef {
             ident,
             name,
             db_name,
@@ -239,28 +532,31 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
             max_length: a.max_length.map(|(n, _)| n),
             discriminator: a.discriminator.is_some(),
             default: None,
-            docs: field
-                .attrs
-                .iter()
-                .filter(|a| a.path().is_ident("doc"))
-                .cloned()
-                .collect(),
-        });
+            docs,
+        }));
         attrs.push((field, a));
     }
 
     // cqlengine's rule: with no field marked partition_key, the first field
-    // is the partition key.
-    let implicit_key = !attrs.iter().any(|(_, a)| a.partition_key.is_some());
-    let first_span = named.named[0].span();
-    for (i, (def, (field, a))) in fields.iter_mut().zip(&mut attrs).enumerate() {
+    // is the partition key. A model that flattens a group applies it at run
+    // time (the group may have the key); a group, never.
+    let has_groups = slots.iter().any(|s| matches!(s, Slot::Group(_)));
+    let implicit_key =
+        model && !has_groups && !attrs.iter().any(|(_, a)| a.partition_key.is_some());
+    let first_span = named
+        .named
+        .first()
+        .map_or_else(Span::call_site, Spanned::span);
+    for (i, (slot, (field, a))) in slots.iter_mut().zip(&mut attrs).enumerate() {
+        let Slot::Column(def) = slot else { continue };
         if let (Some(_), Some(c)) = (a.partition_key, a.clustering_key) {
             return Err(syn::Error::new(
                 c,
                 "a field cannot be both a partition key and a clustering key",
             ));
         }
-        def.role = if a.partition_key.is_some() || (implicit_key && i == 0) {
+        let implicit = implicit_key && i == 0;
+        def.role = if a.partition_key.is_some() || implicit {
             Role::PartitionKey
         } else if a.clustering_key.is_some() {
             Role::Clustering {
@@ -271,7 +567,6 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
         } else {
             Role::Regular
         };
-        let implicit = implicit_key && i == 0;
         let why_key = if implicit {
             " (with no field marked partition_key, the first field is the partition key)"
         } else {
@@ -336,53 +631,16 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
 
     let discriminators: Vec<Span> = attrs.iter().filter_map(|(_, a)| a.discriminator).collect();
     if let Some(second) = discriminators.get(1) {
+        let what = if model { "a model" } else { "a column group" };
         return Err(syn::Error::new(
             *second,
-            "a model may have only one discriminator field",
-        ));
-    }
-    if let Some(lit) = &discriminator_value {
-        if discriminators.is_empty() {
-            return Err(syn::Error::new_spanned(
-                lit,
-                "discriminator_value needs a field marked #[cql(discriminator)]",
-            ));
-        }
-    }
-
-    let is_counter = |f: &FieldDef| f.type_override == Some(TypeOverride::Counter);
-    if fields.iter().any(is_counter) {
-        for (def, (field, _)) in fields.iter().zip(&attrs) {
-            let key = matches!(def.role, Role::PartitionKey | Role::Clustering { .. });
-            if !key && !is_counter(def) {
-                return Err(syn::Error::new_spanned(
-                    field,
-                    "a table with counters holds only counters and primary key columns; \
-                     this field is neither (mark it #[cql(counter)], make it a key, or move \
-                     it to another model)",
-                ));
-            }
-        }
-    }
-
-    if fields.iter().any(|f| f.role == Role::Static)
-        && !fields
-            .iter()
-            .any(|f| matches!(f.role, Role::Clustering { .. }))
-    {
-        let span = attrs
-            .iter()
-            .find_map(|(_, a)| a.static_column)
-            .unwrap_or_else(Span::call_site);
-        return Err(syn::Error::new(
-            span,
-            "static columns need a clustering key: a table without clustering columns has \
-             one row per partition",
+            format!("{what} may have only one discriminator field"),
         ));
     }
 
     let mut seen: HashMap<&str, &Ident> = HashMap::new();
-    for (def, (field, a)) in fields.iter().zip(&attrs) {
+    for (slot, (field, a)) in slots.iter().zip(&attrs) {
+        let Slot::Column(def) = slot else { continue };
         if let Some(other) = seen.insert(&def.db_name, &def.ident) {
             let message = format!(
                 "the column name `{}` is already used by the field `{}`",
@@ -395,17 +653,20 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<ModelDef> {
             });
         }
     }
+    Ok((slots, attrs))
+}
 
-    Ok(ModelDef {
-        ident: input.ident.clone(),
-        vis: input.vis.clone(),
-        table,
-        keyspace,
-        options,
-        discriminator_value: discriminator_value.map(|lit| lit.value()),
-        module,
-        fields,
-    })
+/// A path naming a column group: no qualified self, no generic arguments
+/// (groups are not generic).
+fn is_group_path(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => {
+            path.qself.is_none() && path.path.segments.iter().all(|s| s.arguments.is_empty())
+        }
+        Type::Group(group) => is_group_path(&group.elem),
+        Type::Paren(paren) => is_group_path(&paren.elem),
+        _ => false,
+    }
 }
 
 /// Reads the `#[cql(...)]` attributes of one field.
@@ -434,7 +695,12 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 Ok(())
             };
             let path = &meta.path;
-            if path.is_ident("partition_key") {
+            if !path.is_ident("flatten") && a.other.is_none() {
+                a.other = Some(span);
+            }
+            if path.is_ident("flatten") {
+                flag(&mut a.flatten, "flatten")
+            } else if path.is_ident("partition_key") {
                 flag(&mut a.partition_key, "partition_key")
             } else if path.is_ident("clustering_key") {
                 flag(&mut a.clustering_key, "clustering_key")
@@ -492,8 +758,8 @@ fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
                 Err(meta.error(format!(
                     "unknown #[cql] key `{}` on a field; the keys are partition_key, \
                      clustering_key, order, static_column, index, db_field, required, \
-                     min_length, max_length, timeuuid, ascii, counter, discriminator and \
-                     default",
+                     min_length, max_length, timeuuid, ascii, counter, discriminator, \
+                     default and flatten",
                     path.to_token_stream()
                 )))
             }

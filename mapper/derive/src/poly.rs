@@ -255,13 +255,31 @@ pub(crate) fn expand_enum(model: &EnumDef) -> TokenStream2 {
 }
 
 /// One step of the column module of an enum model: `Enum, module, [vis],
-/// [macros still to call], {(field "name" Type) ...} ...`.
+/// [macros still to call], {(field "name" Type) (field flatten Group) ...}
+/// ...`.
 pub(crate) struct ColumnsCall {
     ident: Ident,
     module: Ident,
     vis: syn::Visibility,
     remaining: Vec<syn::Path>,
-    lists: Vec<Vec<(Ident, LitStr, Type)>>,
+    lists: Vec<Vec<Entry>>,
+}
+
+/// One field of a variant, in its column list.
+enum Entry {
+    /// A column: the field, the column's name, its type.
+    Column(Ident, LitStr, Type),
+    /// A flattened column group: the field, the group's type.
+    Group(Ident, Type),
+}
+
+impl quote::ToTokens for Entry {
+    fn to_tokens(&self, tokens: &mut TokenStream2) {
+        tokens.extend(match self {
+            Entry::Column(field, name, ty) => quote!((#field #name #ty)),
+            Entry::Group(field, ty) => quote!((#field flatten #ty)),
+        });
+    }
 }
 
 pub(crate) fn parse_columns_call(input: ParseStream) -> syn::Result<ColumnsCall> {
@@ -289,9 +307,18 @@ pub(crate) fn parse_columns_call(input: ParseStream) -> syn::Result<ColumnsCall>
             let column;
             syn::parenthesized!(column in list);
             let field: Ident = column.call(Ident::parse_any)?;
-            let name: LitStr = column.parse()?;
-            let ty: Type = column.parse()?;
-            columns.push((field, name, ty));
+            if column.peek(LitStr) {
+                let name: LitStr = column.parse()?;
+                let ty: Type = column.parse()?;
+                columns.push(Entry::Column(field, name, ty));
+            } else {
+                let marker: Ident = column.parse()?;
+                if marker != "flatten" {
+                    return Err(syn::Error::new_spanned(marker, "expected `flatten`"));
+                }
+                let ty: Type = column.parse()?;
+                columns.push(Entry::Group(field, ty));
+            }
         }
         lists.push(columns);
     }
@@ -313,41 +340,105 @@ pub(crate) fn expand_columns_call(call: ColumnsCall) -> TokenStream2 {
         lists,
     } = call;
     if let Some((next, rest)) = remaining.split_first() {
-        let lists = lists.iter().map(|list| {
-            let columns = list.iter().map(|(f, n, t)| quote!((#f #n #t)));
-            quote!({ #(#columns)* })
-        });
+        let lists = lists.iter().map(|list| quote!({ #(#list)* }));
         return quote! {
             #next! { #ident, #module, [#vis], [#(#rest),*], #(#lists)* }
         };
     }
     // The union by column name, in first-seen order: the order of
-    // `ModelSchema::polymorphic`, so the indexes agree.
+    // `ModelSchema::polymorphic`, so the indexes agree. Without groups the
+    // indexes are counted here; with them (whose names this macro does not
+    // see), by a constant function over every variant's column names.
+    let has_groups = lists
+        .iter()
+        .flatten()
+        .any(|e| matches!(e, Entry::Group(..)));
+    let variants_const = if has_groups {
+        let variants = lists.iter().map(|list| {
+            let mut segments = Vec::new();
+            let mut run = Vec::new();
+            for entry in list {
+                match entry {
+                    Entry::Column(_, name, _) => run.push(name),
+                    Entry::Group(_, ty) => {
+                        if !run.is_empty() {
+                            segments.push(quote!(&[#(#run),*]));
+                            run.clear();
+                        }
+                        segments.push(quote!(<#ty as ::cqlengine::ColumnGroup>::COLUMN_NAMES));
+                    }
+                }
+            }
+            if !run.is_empty() {
+                segments.push(quote!(&[#(#run),*]));
+            }
+            quote!(&[#(#segments),*])
+        });
+        quote! {
+            const __CQLENGINE_VARIANTS: &[&[&[&::core::primitive::str]]] = &[#(#variants),*];
+        }
+    } else {
+        quote!()
+    };
     let mut names = HashSet::new();
     let mut fields = HashSet::new();
     let mut consts = Vec::new();
-    for (field, name, ty) in lists.iter().flatten() {
-        if !names.insert(name.value()) {
-            continue;
+    for entry in lists.iter().flatten() {
+        match entry {
+            Entry::Column(field, name, ty) => {
+                if !names.insert(name.value()) {
+                    continue;
+                }
+                let index = if has_groups {
+                    quote!(::cqlengine::__private::union_index(__CQLENGINE_VARIANTS, #name))
+                } else {
+                    let index = names.len() - 1;
+                    quote!(#index)
+                };
+                // Two columns of one field name in different variants: the
+                // first keeps the constant (the other is reachable through
+                // its variant).
+                if !fields.insert(field.unraw().to_string()) {
+                    continue;
+                }
+                let doc = format!(
+                    "The column `{}` of `{}` (field `{}` of the first variant that has it).",
+                    name.value(),
+                    ident.unraw(),
+                    field.unraw()
+                );
+                consts.push(quote! {
+                    #[doc = #doc]
+                    #[allow(non_upper_case_globals)]
+                    pub const #field: ::cqlengine::Column<super::#ident, #ty> =
+                        ::cqlengine::Column::new(#index, #name);
+                });
+            }
+            Entry::Group(field, ty) => {
+                if !fields.insert(field.unraw().to_string()) {
+                    continue;
+                }
+                let doc = format!(
+                    "The columns of `{}` from the group in the field `{}` (of the first \
+                     variant that has the field).",
+                    ident.unraw(),
+                    field.unraw()
+                );
+                let model = quote!(super::#ident);
+                let columns = crate::group_columns(ty, &model);
+                let union = crate::group_columns_new(
+                    ty,
+                    &model,
+                    "__in_union",
+                    quote!(__CQLENGINE_VARIANTS),
+                );
+                consts.push(quote! {
+                    #[doc = #doc]
+                    #[allow(non_upper_case_globals)]
+                    pub const #field: #columns = #union;
+                });
+            }
         }
-        let index = names.len() - 1;
-        // Two columns of one field name in different variants: the first
-        // keeps the constant (the other is reachable through its variant).
-        if !fields.insert(field.unraw().to_string()) {
-            continue;
-        }
-        let doc = format!(
-            "The column `{}` of `{}` (field `{}` of the first variant that has it).",
-            name.value(),
-            ident.unraw(),
-            field.unraw()
-        );
-        consts.push(quote! {
-            #[doc = #doc]
-            #[allow(non_upper_case_globals)]
-            pub const #field: ::cqlengine::Column<super::#ident, #ty> =
-                ::cqlengine::Column::new(#index, #name);
-        });
     }
     let module_doc = format!(
         "The columns of the polymorphic model `{}`: the union of its variants' columns, \
@@ -360,6 +451,7 @@ pub(crate) fn expand_columns_call(call: ColumnsCall) -> TokenStream2 {
         #vis mod #module {
             use super::*;
 
+            #variants_const
             #(#consts)*
         }
     }
