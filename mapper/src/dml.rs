@@ -232,16 +232,12 @@ impl<'a, M: Model> Write<'a, M> {
         Ok(())
     }
 
-    fn key_clause(&self, cql: &mut Cql<'_>, version: cql_protocol::ProtocolVersion) -> Result<()> {
+    fn key_clause(&self, cql: &mut Cql<'a>) -> Result<()> {
         let schema = M::schema();
         let mut conditions = Vec::new();
         for index in schema.primary_key() {
             conditions.push(format!("{} = ?", quote(schema.columns[index].name)));
-            let value = self
-                .model
-                .column_value(index, version)
-                .map_err(|e| MapperError::Driver(e.into()))?;
-            cql.values.push(Bound::Raw(value));
+            cql.values.push(Bound::Column(self.model, index));
         }
         cql.text.push_str(" WHERE ");
         cql.text.push_str(&conditions.join(" AND "));
@@ -308,13 +304,13 @@ impl<'a, M: Model> Write<'a, M> {
                 let mut included = Vec::with_capacity(schema.columns.len());
                 let mut values = Vec::with_capacity(schema.columns.len());
                 for (index, column) in schema.columns.iter().enumerate() {
-                    let value = self
+                    let null = self
                         .model
-                        .column_value(index, version)
+                        .column_is_null(index, version)
                         .map_err(|e| MapperError::Driver(e.into()))?;
-                    if matches!(value, RawValue::Value(_)) || column.is_primary_key() {
+                    if !null || column.is_primary_key() {
                         included.push(index);
-                        values.push(Bound::Raw(value));
+                        values.push(Bound::Column(self.model, index));
                     }
                 }
                 // The clauses check the options and bind their values; their
@@ -388,7 +384,7 @@ impl<'a, M: Model> Write<'a, M> {
                     cql.values
                         .extend(assignment.values.iter().map(|v| Bound::Ref(v.as_ref())));
                 }
-                self.key_clause(&mut cql, version)?;
+                self.key_clause(&mut cql)?;
                 self.condition_clause(&mut cql)?;
                 Ok(cql)
             }
@@ -409,22 +405,18 @@ impl<'a, M: Model> Write<'a, M> {
                         )));
                     }
                     sets.push(format!("{} = ?", quote(column.name)));
-                    let value = self
-                        .model
-                        .column_value(index, version)
-                        .map_err(|e| MapperError::Driver(e.into()))?;
-                    cql.values.push(Bound::Raw(value));
+                    cql.values.push(Bound::Column(self.model, index));
                 }
                 cql.text.push_str(" SET ");
                 cql.text.push_str(&sets.join(", "));
-                self.key_clause(&mut cql, version)?;
+                self.key_clause(&mut cql)?;
                 self.condition_clause(&mut cql)?;
                 Ok(cql)
             }
             Kind::Delete => {
                 let mut cql = Cql::new(format!("DELETE FROM {table}"));
                 self.using_clause(&mut cql, false)?;
-                self.key_clause(&mut cql, version)?;
+                self.key_clause(&mut cql)?;
                 self.condition_clause(&mut cql)?;
                 Ok(cql)
             }

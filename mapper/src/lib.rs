@@ -297,9 +297,13 @@ pub use schema::{ClusteringOrder, ColumnDef, ColumnRole, ModelSchema};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::group::{concat_names, implicit_partition_key, read_group, union_index};
-    pub use crate::model::{check_discriminator, select_variant, variant_column_value};
+    pub use crate::model::{
+        check_discriminator, column_value_is_null, field_value as to_raw_value, select_variant,
+        variant_column_value, write_column_value,
+    };
+    pub use bytes::BytesMut;
     pub use cql_driver::{FromRow, Row, RowError};
-    pub use cql_protocol::value::{to_raw_value, ValueError};
+    pub use cql_protocol::value::{IsNull, SerializeValue, ValueError};
     pub use cql_protocol::{ColumnType, ProtocolVersion, RawValue};
     pub use cqlengine_derive::__enum_columns;
     pub use std::sync::OnceLock;

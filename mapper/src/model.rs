@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use bytes::Bytes;
 use cql_driver::{FromRow, Row, RowError};
-use cql_protocol::value::{CqlTimestamp, DeserializeValue, SerializeValue, ValueError};
+use cql_protocol::value::{CqlTimestamp, DeserializeValue, IsNull, SerializeValue, ValueError};
 use cql_protocol::{ColumnType, ProtocolVersion, RawValue};
 use uuid::Uuid;
 
@@ -122,6 +122,28 @@ pub trait Model: FromRow + Send + Sync + Sized + 'static {
 
     /// Serializes the field of column `index` (schema order).
     fn column_value(&self, index: usize, version: ProtocolVersion) -> Result<RawValue, ValueError>;
+
+    /// Serializes the field of column `index` into `out` as a value of
+    /// type `ty` (the bound column's type): what a statement binds. The
+    /// derive writes straight from the field; this default goes through
+    /// [`column_value`](Self::column_value).
+    fn write_column(
+        &self,
+        index: usize,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut bytes::BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        let _ = ty;
+        write_column_value(self, index, version, out)
+    }
+
+    /// Whether the field of column `index` is null (an INSERT leaves it
+    /// out). The derive answers from the field; this default serializes
+    /// it.
+    fn column_is_null(&self, index: usize, version: ProtocolVersion) -> Result<bool, ValueError> {
+        column_value_is_null(self, index, version)
+    }
 
     /// Checks every field: required, text lengths, collection sizes.
     fn validate(&self) -> Result<(), ValidationError>;
@@ -293,4 +315,99 @@ pub fn validate_field<T: CqlColumn>(
         }
     }
     Ok(())
+}
+
+/// Serializes a model's field for a statement (what the derive's
+/// `column_value` calls).
+///
+/// Values are written into a per-thread scratch buffer and split off it,
+/// so a model's columns usually share one allocation instead of taking
+/// one each: the buffer is reallocated only once its space is used up,
+/// and a block is freed when the last value cut from it is dropped.
+/// Values kept for long (a [`Tracked`](crate::Tracked) model's stored
+/// values) are copied out with [`detached`], so they do not hold a block.
+#[doc(hidden)]
+pub fn field_value<T: SerializeValue + ?Sized>(
+    value: &T,
+    ty: &ColumnType,
+    version: ProtocolVersion,
+) -> Result<RawValue, ValueError> {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<bytes::BytesMut> =
+            std::cell::RefCell::new(bytes::BytesMut::with_capacity(SCRATCH_BLOCK));
+    }
+    SCRATCH.with(|scratch| {
+        // A value type whose serialization serializes a model field itself
+        // finds the buffer busy: it gets its own.
+        let Ok(mut scratch) = scratch.try_borrow_mut() else {
+            return cql_protocol::value::to_raw_value(value, ty, version);
+        };
+        if scratch.capacity() < 64 {
+            scratch.reserve(SCRATCH_BLOCK);
+        }
+        let result = value.serialize(ty, version, &mut scratch);
+        let length = scratch.len();
+        match result {
+            Ok(IsNull::No) if length <= i32::MAX as usize => {
+                Ok(RawValue::Value(scratch.split().freeze()))
+            }
+            Ok(IsNull::No) => {
+                scratch.clear();
+                Err(ValueError::ValueTooLarge {
+                    length,
+                    max: i32::MAX as usize,
+                })
+            }
+            Ok(IsNull::Yes) => {
+                scratch.clear();
+                Ok(RawValue::Null)
+            }
+            Err(error) => {
+                scratch.clear();
+                Err(error)
+            }
+        }
+    })
+}
+
+/// The size of a scratch block of [`field_value`].
+const SCRATCH_BLOCK: usize = 8 * 1024;
+
+/// `value` with bytes of its own, not shared with a scratch block.
+pub(crate) fn detached(value: RawValue) -> RawValue {
+    match value {
+        RawValue::Value(bytes) => RawValue::Value(Bytes::copy_from_slice(&bytes)),
+        other => other,
+    }
+}
+
+/// [`Model::write_column`] through [`Model::column_value`]: the default,
+/// and the derive's path for the columns of a flattened group.
+#[doc(hidden)]
+pub fn write_column_value<M: Model + ?Sized>(
+    model: &M,
+    index: usize,
+    version: ProtocolVersion,
+    out: &mut bytes::BytesMut,
+) -> Result<IsNull, ValueError> {
+    match model.column_value(index, version)? {
+        RawValue::Value(bytes) => {
+            out.extend_from_slice(&bytes);
+            Ok(IsNull::No)
+        }
+        _ => Ok(IsNull::Yes),
+    }
+}
+
+/// [`Model::column_is_null`] through [`Model::column_value`].
+#[doc(hidden)]
+pub fn column_value_is_null<M: Model + ?Sized>(
+    model: &M,
+    index: usize,
+    version: ProtocolVersion,
+) -> Result<bool, ValueError> {
+    Ok(!matches!(
+        model.column_value(index, version)?,
+        RawValue::Value(_)
+    ))
 }

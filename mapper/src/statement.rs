@@ -13,13 +13,40 @@ use cql_protocol::{ColumnType, ProtocolVersion, RawValue};
 
 use crate::connection::{get_connection, Connection};
 use crate::error::{MapperError, Result};
+use crate::model::Model;
 use crate::schema::ModelSchema;
 
 /// A value bound to a mapper statement: borrowed from a filter or an
-/// assignment, or already serialized from a model's field.
+/// assignment, a model's field (serialized straight into the request), or
+/// already serialized.
 pub(crate) enum Bound<'a> {
     Ref(&'a (dyn SerializeValue + Send + Sync)),
+    Column(&'a dyn WriteColumn, usize),
     Raw(RawValue),
+}
+
+/// A model that writes its columns into a request ([`Model::write_column`]
+/// behind a trait object).
+pub(crate) trait WriteColumn: Send + Sync {
+    fn write_column(
+        &self,
+        index: usize,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError>;
+}
+
+impl<M: Model> WriteColumn for M {
+    fn write_column(
+        &self,
+        index: usize,
+        ty: &ColumnType,
+        version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        Model::write_column(self, index, ty, version, out)
+    }
 }
 
 impl SerializeValue for Bound<'_> {
@@ -31,6 +58,7 @@ impl SerializeValue for Bound<'_> {
     ) -> Result<IsNull, ValueError> {
         match self {
             Bound::Ref(value) => value.serialize(ty, version, out),
+            Bound::Column(model, index) => model.write_column(*index, ty, version, out),
             Bound::Raw(RawValue::Value(bytes)) => {
                 out.extend_from_slice(bytes);
                 Ok(IsNull::No)
@@ -42,7 +70,7 @@ impl SerializeValue for Bound<'_> {
     fn natural_type(&self) -> Option<ColumnType> {
         match self {
             Bound::Ref(value) => value.natural_type(),
-            Bound::Raw(_) => None,
+            Bound::Column(..) | Bound::Raw(_) => None,
         }
     }
 }

@@ -45,6 +45,7 @@ fn values<M: Model>(model: &M, version: ProtocolVersion) -> Result<Vec<RawValue>
         .map(|i| {
             model
                 .column_value(i, version)
+                .map(crate::model::detached)
                 .map_err(|e| MapperError::Driver(e.into()))
         })
         .collect()

@@ -344,6 +344,31 @@ fn value_arms(slots: &[Slot], ty: &TokenStream2) -> (Vec<TokenStream2>, Vec<Toke
     (consts, arms)
 }
 
+/// The arms of `write_column` (each field serialized straight into the
+/// request) and of `column_is_null`, for the fields that are columns of
+/// the model itself; a group's columns take the trait's default path
+/// (through `column_value`).
+fn write_arms(slots: &[Slot]) -> (Vec<TokenStream2>, Vec<TokenStream2>, Vec<TokenStream2>) {
+    let layout = layout(slots);
+    let mut consts = Vec::new();
+    let mut writes = Vec::new();
+    let mut nulls = Vec::new();
+    for (k, (slot, start)) in slots.iter().zip(&layout.starts).enumerate() {
+        if let Slot::Column(f) = slot {
+            let at = format_ident!("__CQLENGINE_AT_{}", k);
+            let field = &f.ident;
+            consts.push(quote!(const #at: ::core::primitive::usize = #start;));
+            writes.push(quote! {
+                #at => ::cqlengine::__private::SerializeValue::serialize(&self.#field, ty, version, out),
+            });
+            nulls.push(quote! {
+                #at => ::core::result::Result::Ok(::cqlengine::CqlColumn::is_null(&self.#field)),
+            });
+        }
+    }
+    (consts, writes, nulls)
+}
+
 /// The validation of each field against `columns` (a slice of the
 /// fields' column definitions, in order), for the model named `model`.
 fn validations(slots: &[Slot], columns: &TokenStream2, model: &TokenStream2) -> TokenStream2 {
@@ -485,6 +510,35 @@ fn expand(model: &ModelDef) -> TokenStream2 {
         }
         None => quote!(),
     };
+    let (write_consts, write_arms, null_arms) = write_arms(&model.slots);
+    let (discriminator_write_into, discriminator_not_null) = match &model.discriminator_value {
+        Some(value) => {
+            let value = discriminator_tokens(value);
+            (
+                quote! {
+                    if <Self as ::cqlengine::Model>::schema()
+                        .columns
+                        .get(index)
+                        .is_some_and(|column| column.discriminator)
+                    {
+                        return ::cqlengine::__private::SerializeValue::serialize(
+                            &#value, ty, version, out,
+                        );
+                    }
+                },
+                quote! {
+                    if <Self as ::cqlengine::Model>::schema()
+                        .columns
+                        .get(index)
+                        .is_some_and(|column| column.discriminator)
+                    {
+                        return ::core::result::Result::Ok(false);
+                    }
+                },
+            )
+        }
+        None => (quote!(), quote!()),
+    };
     let discriminator_check = match &model.discriminator_value {
         Some(_) => quote! {
             ::cqlengine::__private::check_discriminator(
@@ -619,6 +673,42 @@ fn expand(model: &ModelDef) -> TokenStream2 {
                             ),
                         },
                     ),
+                }
+            }
+
+            fn write_column(
+                &self,
+                index: ::core::primitive::usize,
+                ty: &::cqlengine::__private::ColumnType,
+                version: ::cqlengine::__private::ProtocolVersion,
+                out: &mut ::cqlengine::__private::BytesMut,
+            ) -> ::core::result::Result<
+                ::cqlengine::__private::IsNull,
+                ::cqlengine::__private::ValueError,
+            > {
+                #discriminator_write_into
+                #(#write_consts)*
+                #[allow(unreachable_patterns)]
+                match index {
+                    #(#write_arms)*
+                    _ => ::cqlengine::__private::write_column_value(self, index, version, out),
+                }
+            }
+
+            fn column_is_null(
+                &self,
+                index: ::core::primitive::usize,
+                version: ::cqlengine::__private::ProtocolVersion,
+            ) -> ::core::result::Result<
+                ::core::primitive::bool,
+                ::cqlengine::__private::ValueError,
+            > {
+                #discriminator_not_null
+                #(#write_consts)*
+                #[allow(unreachable_patterns)]
+                match index {
+                    #(#null_arms)*
+                    _ => ::cqlengine::__private::column_value_is_null(self, index, version),
                 }
             }
 
