@@ -150,7 +150,9 @@ impl BatchQuery {
         self
     }
 
-    /// Runs on this named connection (every write must use it too).
+    /// Runs on this named connection. Its writes run there too: a write
+    /// naming another connection with [`Write::using`] is refused by
+    /// [`add`](BatchQuery::add).
     ///
     /// ```no_run
     /// # use cqlengine::{prelude::*, Model};
@@ -161,7 +163,7 @@ impl BatchQuery {
     /// # async fn example() -> cqlengine::Result<()> {
     /// let post = Post { author: 7, seq: 1, title: "Hello".into() };
     /// let mut batch = BatchQuery::new(BatchType::Logged).using("archive");
-    /// batch.add(post.save().using("archive")).await?;
+    /// batch.add(post.save()).await?; // on "archive"
     /// batch.execute().await?;
     /// # Ok(()) }
     /// # fn main() {}
