@@ -1,5 +1,23 @@
 //! Batches of model writes: logged, unlogged or counter, with a timestamp,
 //! a consistency and callbacks run only after success.
+//!
+//! ```no_run
+//! # use cqlengine::{prelude::*, Model};
+//! # #[derive(Model, Debug, Clone)]
+//! # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+//! use cqlengine::{BatchQuery, BatchType};
+//!
+//! # async fn example() -> cqlengine::Result<()> {
+//! let old = Post { author: 7, seq: 1, title: "Draft".into() };
+//! let new = Post { author: 7, seq: 2, title: "Final".into() };
+//! // Both or neither: a logged batch.
+//! let mut batch = BatchQuery::new(BatchType::Logged);
+//! batch.add(new.save()).await?;
+//! batch.add(old.delete()).await?;
+//! batch.execute().await?;
+//! # Ok(()) }
+//! # fn main() {}
+//! ```
 
 use std::sync::Arc;
 
@@ -27,6 +45,24 @@ struct Entry {
 /// statement. Nothing is sent until [`execute`](BatchQuery::execute): a
 /// batch that is dropped, for example because the code building it
 /// returned an error, is never sent.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+/// use cqlengine::{BatchQuery, BatchType};
+///
+/// # async fn example() -> cqlengine::Result<()> {
+/// let mut batch = BatchQuery::new(BatchType::Unlogged).consistency(cqlengine::QUORUM);
+/// for seq in 0..10 {
+///     let post = Post { author: 7, seq, title: format!("Post {seq}") };
+///     batch.add(post.save().ttl(86_400)).await?;
+/// }
+/// batch.add_callback(|| println!("10 posts written"));
+/// batch.execute().await?;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub struct BatchQuery {
     batch_type: BatchType,
     timestamp: Option<i64>,
@@ -49,6 +85,14 @@ impl std::fmt::Debug for BatchQuery {
 
 impl BatchQuery {
     /// An empty batch of this type, on the default connection.
+    ///
+    /// ```
+    /// use cqlengine::{BatchQuery, BatchType};
+    ///
+    /// let batch = BatchQuery::new(BatchType::Counter);
+    /// assert!(batch.is_empty());
+    /// assert_eq!(batch.len(), 0);
+    /// ```
     pub fn new(batch_type: BatchType) -> Self {
         BatchQuery {
             batch_type,
@@ -62,6 +106,22 @@ impl BatchQuery {
     }
 
     /// `USING TIMESTAMP micros` for the whole batch.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// use cqlengine::{BatchQuery, BatchType};
+    ///
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let post = Post { author: 7, seq: 1, title: "Hello".into() };
+    /// // Every write of the batch at the same time (sent as BEGIN BATCH USING TIMESTAMP).
+    /// let mut batch = BatchQuery::new(BatchType::Logged).timestamp(1_700_000_000_000_000);
+    /// batch.add(post.save()).await?;
+    /// batch.execute().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn timestamp(mut self, micros: i64) -> Self {
         self.timestamp = Some(micros);
@@ -69,13 +129,45 @@ impl BatchQuery {
     }
 
     /// The batch's consistency.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// use cqlengine::{BatchQuery, BatchType};
+    ///
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let post = Post { author: 7, seq: 1, title: "Hello".into() };
+    /// let mut batch = BatchQuery::new(BatchType::Logged).consistency(cqlengine::EACH_QUORUM);
+    /// batch.add(post.save()).await?;
+    /// batch.execute().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn consistency(mut self, consistency: Consistency) -> Self {
         self.options.consistency = Some(consistency);
         self
     }
 
-    /// Runs on this named connection (every write must use it too).
+    /// Runs on this named connection. Its writes run there too: a write
+    /// naming another connection with [`Write::using`] is refused by
+    /// [`add`](BatchQuery::add).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// use cqlengine::{BatchQuery, BatchType};
+    ///
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let post = Post { author: 7, seq: 1, title: "Hello".into() };
+    /// let mut batch = BatchQuery::new(BatchType::Logged).using("archive");
+    /// batch.add(post.save()).await?; // on "archive"
+    /// batch.execute().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn using(mut self, connection: impl Into<String>) -> Self {
         self.connection = Some(connection.into());
@@ -83,17 +175,72 @@ impl BatchQuery {
     }
 
     /// How many statements the batch holds.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// use cqlengine::{BatchQuery, BatchType};
+    ///
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let mut batch = BatchQuery::new(BatchType::Unlogged);
+    /// for seq in 0..3 {
+    ///     batch.add(Post { author: 7, seq, title: String::new() }.save()).await?;
+    /// }
+    /// assert_eq!(batch.len(), 3);
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// Whether the batch holds no statement.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// use cqlengine::{BatchQuery, BatchType};
+    ///
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let drafts = Post::filter(post::author.eq(7)).all().await?;
+    /// let mut batch = BatchQuery::new(BatchType::Unlogged);
+    /// for draft in drafts.iter().filter(|p| p.title.is_empty()) {
+    ///     batch.add(draft.delete()).await?;
+    /// }
+    /// if !batch.is_empty() {
+    ///     println!("deleting {} empty drafts", batch.len());
+    ///     batch.execute().await?;
+    /// }
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
     /// Adds a write: it is validated, prepared and its values serialized
     /// now, so errors surface here.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// use cqlengine::{BatchQuery, BatchType};
+    ///
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let post = Post { author: 7, seq: 1, title: "Hello".into() };
+    /// let mut batch = BatchQuery::new(BatchType::Logged);
+    /// batch
+    ///     .add(post.save())
+    ///     .await?
+    ///     .add(post.update_fields(vec![post::title.set("Hello!")]))
+    ///     .await?;
+    /// batch.execute().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn add<M: Model>(&mut self, write: Write<'_, M>) -> Result<&mut Self> {
         if write.connection.is_some() && write.connection != self.connection {
             return Err(MapperError::InvalidQuery {
@@ -128,12 +275,52 @@ impl BatchQuery {
     }
 
     /// Runs `callback` after the batch succeeds (never if it fails).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// use cqlengine::{BatchQuery, BatchType};
+    ///
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let post = Post { author: 7, seq: 1, title: "Hello".into() };
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let written = Arc::new(AtomicBool::new(false));
+    /// let mut batch = BatchQuery::new(BatchType::Logged);
+    /// batch.add(post.save()).await?;
+    /// let flag = written.clone();
+    /// batch.add_callback(move || flag.store(true, Ordering::SeqCst));
+    /// batch.execute().await?;
+    /// assert!(written.load(Ordering::SeqCst));
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub fn add_callback(&mut self, callback: impl FnOnce() + Send + 'static) -> &mut Self {
         self.callbacks.push(Box::new(callback));
         self
     }
 
     /// Sends the batch, then runs the callbacks.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct PageHits { #[cql(partition_key)] page: String, #[cql(counter)] hits: i64 }
+    /// use cqlengine::{BatchQuery, BatchType};
+    ///
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// // Counters are updated in counter batches.
+    /// let mut batch = BatchQuery::new(BatchType::Counter);
+    /// for page in ["/", "/about"] {
+    ///     let hits = PageHits { page: page.into(), hits: 0 };
+    ///     batch.add(hits.update_fields(vec![page_hits::hits.incr(1)])).await?;
+    /// }
+    /// batch.execute().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn execute(self) -> Result<()> {
         if self.entries.is_empty() {
             for callback in self.callbacks {

@@ -20,7 +20,7 @@ use cql_protocol::{ColumnType, ProtocolVersion};
 ///
 /// ```
 /// use cqlengine::{DiscriminatorValue, Model};
-/// use cqlengine::__private::ColumnType;
+/// use cqlengine::driver::protocol::ColumnType;
 ///
 /// #[derive(Model, Debug)]
 /// #[cql(table = "vehicles", discriminator_value = 2)]

@@ -1,6 +1,19 @@
 //! Writes of one model instance: INSERT (`save`), UPDATE of chosen columns
 //! (`update_fields`) and DELETE, with TTL, timestamp, consistency, timeout
 //! and lightweight-transaction conditions.
+//!
+//! ```no_run
+//! # use cqlengine::{prelude::*, Model};
+//! # #[derive(Model, Debug, Clone)]
+//! # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+//! # async fn example() -> cqlengine::Result<()> {
+//! let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+//! ada.save().await?;
+//! ada.update_fields(vec![user::age.set(37)]).ttl(3600).await?;
+//! ada.delete().await?;
+//! # Ok(()) }
+//! # fn main() {}
+//! ```
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -38,6 +51,24 @@ enum Condition<M> {
 ///
 /// A failed condition (`if_not_exists`, `if_exists`, `iff`) is
 /// [`MapperError::NotApplied`], carrying the row the server returned.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// use cqlengine::{MapperError, Write};
+///
+/// # async fn example() -> cqlengine::Result<()> {
+/// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+/// let insert: Write<'_, User> = ada.save().if_not_exists().consistency(cqlengine::QUORUM);
+/// match insert.await {
+///     Ok(()) => println!("created"),
+///     Err(MapperError::NotApplied { existing }) => println!("already there: {existing:?}"),
+///     Err(other) => return Err(other),
+/// }
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub struct Write<'a, M> {
     model: &'a M,
     kind: Kind<M>,
@@ -58,14 +89,55 @@ impl<M> std::fmt::Debug for Write<'_, M> {
     }
 }
 
-/// Query and write entry points for every model.
+/// Query and write entry points for every model (implemented for every
+/// [`Model`]; in the [prelude](crate::prelude)).
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// # async fn example() -> cqlengine::Result<()> {
+/// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+/// ada.save().await?;
+/// let back = User::filter(user::id.eq(1)).get().await?;
+/// back.update_fields(vec![user::age.set(37)]).await?;
+/// let everyone = User::objects().limit(100).all().await?;
+/// back.delete().await?;
+/// # let _ = everyone;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub trait ModelExt: Model {
     /// A query set over the whole table.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let first_100 = User::objects().limit(100).all().await?;
+    /// let total = User::objects().count().await?;
+    /// # let _ = (first_100, total);
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     fn objects() -> QuerySet<Self> {
         QuerySet::new()
     }
 
     /// A query set with one filter.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User::filter(user::id.eq(1)).get().await?;
+    /// let adas = User::filter(user::name.eq("Ada")).count().await?;
+    /// # let _ = (ada, adas);
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     fn filter(filter: Filter<Self>) -> QuerySet<Self> {
         QuerySet::new().filter(filter)
     }
@@ -77,17 +149,54 @@ pub trait ModelExt: Model {
     /// into the discriminator column, whatever the field holds; an enum
     /// model writes its active variant's columns (the columns only other
     /// variants have are left out).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+    /// // INSERT INTO ... ("id", "name", "age") VALUES (?, ?, ?)
+    /// ada.save().await?;
+    /// // A null field is left out of the INSERT.
+    /// User { id: 2, name: None, age: 20 }.save().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     fn save(&self) -> Write<'_, Self> {
         Write::new(self, Kind::Insert)
     }
 
     /// UPDATE of this instance's row with these assignments only (a null
     /// assignment deletes the cell in the same statement).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+    /// // UPDATE ... SET "age" = ?, "name" = ? WHERE "id" = ?: the instance gives the key.
+    /// ada.update_fields(vec![user::age.set(37), user::name.set_null()]).await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     fn update_fields(&self, assignments: Vec<Assignment<Self>>) -> Write<'_, Self> {
         Write::new(self, Kind::Update(assignments))
     }
 
     /// DELETE of this instance's row.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User::filter(user::id.eq(1)).get().await?;
+    /// ada.delete().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     fn delete(&self) -> Write<'_, Self> {
         Write::new(self, Kind::Delete)
     }
@@ -116,6 +225,17 @@ impl<'a, M: Model> Write<'a, M> {
     }
 
     /// `USING TTL seconds` (INSERT and UPDATE).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let guest = User { id: 99, name: Some("guest".into()), age: 0 };
+    /// guest.save().ttl(3600).await?; // gone in an hour
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn ttl(mut self, seconds: i32) -> Self {
         self.ttl = Some(seconds);
@@ -123,6 +243,20 @@ impl<'a, M: Model> Write<'a, M> {
     }
 
     /// `USING TIMESTAMP micros`.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+    /// use std::time::{SystemTime, UNIX_EPOCH};
+    ///
+    /// let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_micros() as i64;
+    /// ada.save().timestamp(now).await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn timestamp(mut self, micros: i64) -> Self {
         self.timestamp = Some(micros);
@@ -130,6 +264,17 @@ impl<'a, M: Model> Write<'a, M> {
     }
 
     /// The consistency level.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+    /// ada.save().consistency(cqlengine::ALL).await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn consistency(mut self, consistency: Consistency) -> Self {
         self.options.consistency = Some(consistency);
@@ -137,6 +282,20 @@ impl<'a, M: Model> Write<'a, M> {
     }
 
     /// The serial consistency of a conditional write.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+    /// ada.save()
+    ///     .if_not_exists()
+    ///     .serial_consistency(cqlengine::LOCAL_SERIAL)
+    ///     .await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn serial_consistency(mut self, consistency: Consistency) -> Self {
         self.options.serial_consistency = Some(consistency);
@@ -144,6 +303,17 @@ impl<'a, M: Model> Write<'a, M> {
     }
 
     /// The request timeout.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+    /// ada.delete().timeout(std::time::Duration::from_secs(2)).await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -151,6 +321,23 @@ impl<'a, M: Model> Write<'a, M> {
     }
 
     /// `IF NOT EXISTS` (INSERT only).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+    /// use cqlengine::MapperError;
+    ///
+    /// match ada.save().if_not_exists().await {
+    ///     Ok(()) => println!("inserted"),
+    ///     Err(MapperError::NotApplied { .. }) => println!("user 1 already exists"),
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn if_not_exists(mut self) -> Self {
         self.condition = Condition::IfNotExists;
@@ -158,6 +345,18 @@ impl<'a, M: Model> Write<'a, M> {
     }
 
     /// `IF EXISTS` (UPDATE and DELETE).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+    /// // Does not create the row if it was deleted meanwhile.
+    /// ada.update_fields(vec![user::age.set(37)]).if_exists().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn if_exists(mut self) -> Self {
         self.condition = Condition::IfExists;
@@ -165,6 +364,21 @@ impl<'a, M: Model> Write<'a, M> {
     }
 
     /// `IF column = value AND ...` (UPDATE and DELETE).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+    /// // Compare and set: only if the age is still 36 and the name "Ada".
+    /// ada.update_fields(vec![user::age.set(37)])
+    ///     .iff(user::age.eq(36))
+    ///     .iff(user::name.eq("Ada"))
+    ///     .await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn iff(mut self, condition: Filter<M>) -> Self {
         match &mut self.condition {
@@ -175,6 +389,17 @@ impl<'a, M: Model> Write<'a, M> {
     }
 
     /// Writes in this keyspace.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+    /// ada.save().keyspace("tenant_42").await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn keyspace(mut self, keyspace: impl Into<String>) -> Self {
         self.keyspace = Some(keyspace.into());
@@ -182,6 +407,18 @@ impl<'a, M: Model> Write<'a, M> {
     }
 
     /// Writes on this named connection.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+    /// // A connection registered with `connection::register_connection("archive", ...)`.
+    /// ada.save().using("archive").await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn using(mut self, connection: impl Into<String>) -> Self {
         self.connection = Some(connection.into());
@@ -424,6 +661,18 @@ impl<'a, M: Model> Write<'a, M> {
     }
 
     /// Runs the write.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+    /// // The same as `ada.save().ttl(60).await?`.
+    /// ada.save().ttl(60).execute().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn execute(self) -> Result<()> {
         let target = self.target()?;
         let version = target.connection.session().protocol_version();

@@ -1,9 +1,48 @@
 //! The mapper's errors. Driver errors are kept whole inside
 //! [`MapperError::Driver`], with every detail the driver gives.
+//!
+//! ```no_run
+//! # use cqlengine::{prelude::*, Model};
+//! # #[derive(Model, Debug, Clone)]
+//! # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+//! use cqlengine::MapperError;
+//!
+//! # async fn example() -> cqlengine::Result<()> {
+//! match User::filter(user::name.eq("Ada")).get().await {
+//!     Ok(ada) => println!("found {ada:?}"),
+//!     Err(MapperError::DoesNotExist { .. }) => println!("no Ada"),
+//!     Err(MapperError::MultipleObjectsReturned { count, .. }) => println!("{count}+ Adas"),
+//!     Err(MapperError::Driver(error)) => eprintln!("the cluster failed: {error}"),
+//!     Err(other) => return Err(other),
+//! }
+//! # Ok(()) }
+//! # fn main() {}
+//! ```
 
 use cql_driver::{QueryError, Row, RowError};
 
-/// A value failed validation before anything was sent.
+/// A value failed validation before anything was sent: what
+/// [`Model::validate`](crate::Model::validate) returns, and inside
+/// [`MapperError::Validation`] when a write is refused.
+///
+/// ```
+/// use cqlengine::{Model, ValidationError};
+///
+/// #[derive(Model, Debug, Clone)]
+/// struct User {
+///     #[cql(partition_key)]
+///     id: i32,
+///     #[cql(max_length = 5)]
+///     name: String,
+/// }
+///
+/// # fn main() {
+/// let long = User { id: 1, name: "Ada Lovelace".into() };
+/// let error: ValidationError = long.validate().unwrap_err();
+/// assert_eq!((error.model, error.field.as_str()), ("User", "name"));
+/// assert_eq!(error.to_string(), "User.name: is 12 characters long; the maximum is 5");
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{model}.{field}: {message}")]
 pub struct ValidationError {
@@ -15,7 +54,27 @@ pub struct ValidationError {
     pub message: String,
 }
 
-/// Why a mapper operation failed.
+/// Why a mapper operation failed. Its `Display` text names the model or
+/// table; the variants carry the details.
+///
+/// ```
+/// use cqlengine::{MapperError, ValidationError};
+///
+/// let missing = MapperError::DoesNotExist { model: "User" };
+/// assert_eq!(missing.to_string(), "User.DoesNotExist: no row matches the query");
+///
+/// let invalid: MapperError = ValidationError {
+///     model: "User",
+///     field: "name".into(),
+///     message: "a value is required".into(),
+/// }
+/// .into();
+/// assert!(matches!(invalid, MapperError::Validation(_)));
+/// assert_eq!(invalid.to_string(), "User.name: a value is required");
+///
+/// let unknown = MapperError::NoConnection { name: "analytics".into() };
+/// assert_eq!(unknown.to_string(), r#"no connection named "analytics" is registered"#);
+/// ```
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum MapperError {
@@ -137,4 +196,21 @@ pub enum MapperError {
 }
 
 /// The mapper's result type.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// use cqlengine::MapperError;
+///
+/// /// The user, or `None` if there is no such id.
+/// async fn find_user(id: i32) -> cqlengine::Result<Option<User>> {
+///     match User::filter(user::id.eq(id)).get().await {
+///         Ok(user) => Ok(Some(user)),
+///         Err(MapperError::DoesNotExist { .. }) => Ok(None),
+///         Err(error) => Err(error),
+///     }
+/// }
+/// # fn main() {}
+/// ```
 pub type Result<T, E = MapperError> = std::result::Result<T, E>;

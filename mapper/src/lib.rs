@@ -6,6 +6,38 @@
 //! and makes a module of typed [`Column`]s for query expressions. The mapper
 //! owns no connection: pooling, failover, discovery, policies and auth are
 //! the driver's.
+//!
+//! ```no_run
+//! use cqlengine::driver::Session;
+//! use cqlengine::management::{create_keyspace_simple, sync_table};
+//! use cqlengine::prelude::*;
+//!
+//! #[derive(cqlengine::Model, Debug, Clone)]
+//! #[cql(table = "users")]
+//! struct User {
+//!     #[cql(partition_key)]
+//!     id: i32,
+//!     #[cql(index, required, max_length = 64)]
+//!     email: String,
+//!     age: Option<i32>,
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> cqlengine::Result<()> {
+//!     cqlengine::connection::setup(Session::builder().contact_point("127.0.0.1"), Some("app"))
+//!         .await?;
+//!     create_keyspace_simple("app", 1, true, None).await?;
+//!     sync_table::<User>(None, None).await?;
+//!
+//!     let ada = User { id: 1, email: "ada@example.com".into(), age: Some(36) };
+//!     ada.save().await?;
+//!     let found = User::filter(user::email.eq("ada@example.com")).get().await?;
+//!     found.update_fields(vec![user::age.set(37)]).await?;
+//!     println!("{} users", User::objects().count().await?);
+//!     Ok(())
+//! }
+//! ```
+#![warn(missing_docs)]
 
 pub mod column;
 mod discriminator;
@@ -16,6 +48,21 @@ pub mod model;
 pub mod schema;
 
 pub use column::{token, Assignment, Column, Filter, Op, TimeUuidBound};
+/// The driver [`cql_driver`], for what the mapper leaves to it: sessions
+/// and their options, raw statements, rows, metadata.
+///
+/// ```no_run
+/// use cqlengine::driver::{Consistency, Session};
+///
+/// # async fn example() -> cqlengine::Result<()> {
+/// let session = Session::builder()
+///     .contact_points(["10.0.0.1", "10.0.0.2"])
+///     .consistency(Consistency::LocalQuorum)
+///     .build()
+///     .await?;
+/// cqlengine::connection::register_session("default", session, Some("app"), true);
+/// # Ok(()) }
+/// ```
 pub use cql_driver as driver;
 /// `#[derive(Columns)]`: implements [`ColumnGroup`] (and
 /// [`FromRow`](driver::FromRow)) for a struct with named fields, a group
@@ -247,7 +294,7 @@ pub use cqlengine_derive::Columns;
 /// use std::collections::BTreeSet;
 ///
 /// use cqlengine::{ClusteringOrder, ColumnRole, Model};
-/// use cqlengine::__private::ColumnType;
+/// use cqlengine::driver::protocol::ColumnType;
 /// use uuid::Uuid;
 ///
 /// fn no_score() -> f64 {
@@ -311,29 +358,166 @@ pub mod __private {
 
 pub mod connection;
 
+/// A consistency level: for query sets, writes, batches and sessions. The
+/// constants below ([`QUORUM`], [`LOCAL_ONE`]...) are its variants.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// # async fn example() -> cqlengine::Result<()> {
+/// use cqlengine::Consistency;
+///
+/// let ada = User::filter(user::id.eq(1)).consistency(Consistency::LocalQuorum).get().await?;
+/// ada.save().consistency(Consistency::EachQuorum).await?;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub use cql_driver::Consistency;
 
 /// Consistency ANY (writes only).
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// # async fn example() -> cqlengine::Result<()> {
+/// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+/// // Accepted once any node, or a hint, has it.
+/// ada.save().consistency(cqlengine::ANY).await?;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub const ANY: Consistency = Consistency::Any;
 /// Consistency ONE.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// # async fn example() -> cqlengine::Result<()> {
+/// let ada = User::filter(user::id.eq(1)).consistency(cqlengine::ONE).get().await?;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub const ONE: Consistency = Consistency::One;
 /// Consistency TWO.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// # async fn example() -> cqlengine::Result<()> {
+/// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+/// ada.save().consistency(cqlengine::TWO).await?;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub const TWO: Consistency = Consistency::Two;
 /// Consistency THREE.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// # async fn example() -> cqlengine::Result<()> {
+/// let n = User::objects().consistency(cqlengine::THREE).count().await?;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub const THREE: Consistency = Consistency::Three;
 /// Consistency QUORUM.
+///
+/// ```no_run
+/// # async fn example() -> cqlengine::Result<()> {
+/// use cqlengine::driver::Session;
+///
+/// // The default of every statement on the connection.
+/// let builder = Session::builder().contact_point("127.0.0.1").consistency(cqlengine::QUORUM);
+/// cqlengine::connection::setup(builder, Some("app")).await?;
+/// # Ok(()) }
+/// ```
 pub const QUORUM: Consistency = Consistency::Quorum;
 /// Consistency ALL.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// # async fn example() -> cqlengine::Result<()> {
+/// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+/// ada.delete().consistency(cqlengine::ALL).await?;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub const ALL: Consistency = Consistency::All;
 /// Consistency LOCAL_QUORUM.
+///
+/// ```no_run
+/// # async fn example() -> cqlengine::Result<()> {
+/// let users = cqlengine::NamedTable::new("app", "users");
+/// let rows = users.objects().consistency(cqlengine::LOCAL_QUORUM).limit(10).all().await?;
+/// # Ok(()) }
+/// ```
 pub const LOCAL_QUORUM: Consistency = Consistency::LocalQuorum;
 /// Consistency EACH_QUORUM.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// # async fn example() -> cqlengine::Result<()> {
+/// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+/// use cqlengine::{BatchQuery, BatchType};
+///
+/// let mut batch = BatchQuery::new(BatchType::Logged).consistency(cqlengine::EACH_QUORUM);
+/// batch.add(ada.save()).await?;
+/// batch.execute().await?;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub const EACH_QUORUM: Consistency = Consistency::EachQuorum;
 /// Consistency LOCAL_ONE.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// # async fn example() -> cqlengine::Result<()> {
+/// let ada = User::filter(user::id.eq(1)).consistency(cqlengine::LOCAL_ONE).first().await?;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub const LOCAL_ONE: Consistency = Consistency::LocalOne;
 /// Serial consistency SERIAL.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// # async fn example() -> cqlengine::Result<()> {
+/// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+/// ada.save().if_not_exists().serial_consistency(cqlengine::SERIAL).await?;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub const SERIAL: Consistency = Consistency::Serial;
 /// Serial consistency LOCAL_SERIAL.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// # async fn example() -> cqlengine::Result<()> {
+/// let ada = User { id: 1, name: Some("Ada".into()), age: 36 };
+/// // The Paxos round of the condition within the local data center.
+/// ada.update_fields(vec![user::age.set(37)])
+///     .iff(user::age.eq(36))
+///     .serial_consistency(cqlengine::LOCAL_SERIAL)
+///     .await?;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub const LOCAL_SERIAL: Consistency = Consistency::LocalSerial;
 pub mod query;
 mod restrictions;
@@ -349,10 +533,53 @@ pub mod batch;
 pub use batch::BatchQuery;
 pub mod named;
 
+/// The kind of a [`BatchQuery`]: logged, unlogged or counter.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+/// # async fn example() -> cqlengine::Result<()> {
+/// use cqlengine::{BatchQuery, BatchType};
+///
+/// // Rows of one partition, without the batch log.
+/// let mut batch = BatchQuery::new(BatchType::Unlogged);
+/// batch.add(User { id: 1, name: None, age: 36 }.save()).await?;
+/// batch.execute().await?;
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub use cql_driver::BatchType;
 pub use named::{NamedColumn, NamedFilter, NamedKeyspace, NamedQuerySet, NamedTable};
 
 /// The traits and types most code needs: `use cqlengine::prelude::*;`.
+///
+/// It brings the [`Model`] trait but not the derive macro of the same
+/// name: derive with `#[derive(cqlengine::Model)]`, or also import
+/// `cqlengine::Model`, which names both.
+///
+/// ```no_run
+/// use cqlengine::prelude::*; // Column, Filter, Op, Model, ModelExt, QuerySet
+///
+/// #[derive(cqlengine::Model, Debug, Clone)]
+/// struct User {
+///     #[cql(partition_key)]
+///     id: i32,
+///     age: i32,
+/// }
+///
+/// // Generic code over any model, with the prelude's traits.
+/// async fn page_len<M: Model>(query: QuerySet<M>) -> cqlengine::Result<usize> {
+///     Ok(query.limit(10).all().await?.len())
+/// }
+///
+/// # async fn example() -> cqlengine::Result<()> {
+/// let age: Column<User, i32> = user::age;
+/// let found = page_len(User::filter(user::id.in_([1, 2]))).await?;
+/// # let _ = (age, found);
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub mod prelude {
     pub use crate::column::{Column, Filter, Op};
     pub use crate::dml::ModelExt;

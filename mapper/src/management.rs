@@ -37,6 +37,30 @@
 //! show, like `default_time_to_live` on Cassandra 1.2) is left alone with a
 //! `tracing` warning. Options the model does not declare are never
 //! touched.
+//!
+//! ```no_run
+//! use cqlengine::driver::Session;
+//! use cqlengine::management::{create_keyspace_simple, sync_table};
+//! use cqlengine::Model;
+//!
+//! #[derive(Model, Debug, Clone)]
+//! struct User {
+//!     #[cql(partition_key)]
+//!     id: i32,
+//!     #[cql(index)]
+//!     email: String,
+//! }
+//!
+//! # async fn example() -> cqlengine::Result<()> {
+//! cqlengine::connection::setup(Session::builder().contact_point("127.0.0.1"), Some("app")).await?;
+//! create_keyspace_simple("app", 1, true, None).await?;
+//! let report = sync_table::<User>(None, None).await?; // CREATE TABLE, CREATE INDEX
+//! assert!(report.created);
+//! let again = sync_table::<User>(None, None).await?; // nothing left to do
+//! assert!(again.is_unchanged());
+//! # Ok(()) }
+//! # fn main() {}
+//! ```
 
 use cql_driver::metadata::{ClusterMetadata, ColumnKind, TableMetadata};
 use cql_driver::protocol::message::response::ErrorKind;
@@ -50,6 +74,21 @@ use crate::schema::{quote, type_cql, ClusteringOrder, ColumnRole, ModelSchema};
 use crate::table_options::{self, Comparison};
 
 /// What [`sync_table`] did.
+///
+/// ```no_run
+/// # use cqlengine::Model;
+/// # async fn demo<User: Model>() -> cqlengine::Result<()> {
+/// use cqlengine::management::{sync_table, SyncReport};
+///
+/// let report: SyncReport = sync_table::<User>(Some("app"), None).await?;
+/// if report.created {
+///     println!("created, with indexes on {:?}", report.created_indexes);
+/// } else {
+///     println!("added {:?}, indexed {:?}", report.added_columns, report.created_indexes);
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
     /// The table did not exist and was created.
@@ -72,6 +111,18 @@ pub struct SyncReport {
 
 impl SyncReport {
     /// Whether nothing was changed (mismatches may have been found).
+    ///
+    /// ```
+    /// use cqlengine::management::SyncReport;
+    ///
+    /// let mut report = SyncReport::default();
+    /// assert!(report.is_unchanged());
+    /// // Found and reported, but not changed.
+    /// report.type_mismatches.push("age".into());
+    /// assert!(report.is_unchanged());
+    /// report.added_columns.push("email".into());
+    /// assert!(!report.is_unchanged());
+    /// ```
     pub fn is_unchanged(&self) -> bool {
         !self.created
             && self.added_columns.is_empty()

@@ -1,5 +1,45 @@
 //! The [`Model`] trait the derive implements, and [`CqlColumn`], which maps
 //! Rust field types to CQL column types.
+//!
+//! ```
+//! use std::collections::{BTreeMap, BTreeSet};
+//!
+//! use cqlengine::driver::protocol::ColumnType;
+//! use cqlengine::Model;
+//! use uuid::Uuid;
+//!
+//! #[derive(Model, Debug, Clone)]
+//! struct Profile {
+//!     #[cql(partition_key)]
+//!     id: Uuid,
+//!     #[cql(clustering_key, timeuuid)]
+//!     updated: Uuid,
+//!     nickname: Option<String>,
+//!     #[cql(ascii)]
+//!     country: String,
+//!     tags: BTreeSet<String>,
+//!     links: BTreeMap<String, String>,
+//!     #[cql(default)]
+//!     score: f64,
+//! }
+//!
+//! # fn main() {
+//! let types: Vec<&ColumnType> = Profile::schema().columns.iter().map(|c| &c.ty).collect();
+//! let text = || Box::new(ColumnType::Varchar);
+//! assert_eq!(
+//!     types,
+//!     [
+//!         &ColumnType::Uuid,
+//!         &ColumnType::Timeuuid,
+//!         &ColumnType::Varchar,
+//!         &ColumnType::Ascii,
+//!         &ColumnType::Set(text()),
+//!         &ColumnType::Map(text(), text()),
+//!         &ColumnType::Double,
+//!     ]
+//! );
+//! # }
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
@@ -15,22 +55,81 @@ use crate::schema::ModelSchema;
 
 /// A Rust type that can be a model field: its CQL type, and what validation
 /// needs to know of a value.
+///
+/// It is implemented for `i32`, `i64`, `f32`, `f64`, `bool`, `String`,
+/// `Uuid`, `IpAddr`, `Vec<u8>`, `Bytes`, `CqlTimestamp`, lists (`Vec`),
+/// sets (`BTreeSet`, `HashSet`), maps (`BTreeMap`, `HashMap`), and
+/// `Option` of any of them (a nullable column of the same type).
+///
+/// ```
+/// use cqlengine::driver::protocol::ColumnType;
+/// use cqlengine::CqlColumn;
+///
+/// fn describe<T: CqlColumn>(value: &T) -> String {
+///     format!("{:?} null={} len={:?}", T::cql_type(), value.is_null(), value.text_len())
+/// }
+///
+/// assert_eq!(describe(&"Ada".to_string()), "Varchar null=false len=Some(3)");
+/// assert_eq!(describe(&None::<i64>), "Bigint null=true len=None");
+/// assert_eq!(Vec::<i32>::cql_type(), ColumnType::List(Box::new(ColumnType::Int)));
+/// ```
 pub trait CqlColumn: SerializeValue + for<'a> DeserializeValue<'a> + Send + Sync {
     /// The CQL type of a column holding this type (an attribute may
     /// override it: `timeuuid`, `ascii`, `counter`).
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    ///
+    /// use cqlengine::driver::protocol::ColumnType;
+    /// use cqlengine::CqlColumn;
+    ///
+    /// assert_eq!(<Option<bool>>::cql_type(), ColumnType::Boolean);
+    /// assert_eq!(
+    ///     <HashMap<String, i64>>::cql_type(),
+    ///     ColumnType::Map(Box::new(ColumnType::Varchar), Box::new(ColumnType::Bigint))
+    /// );
+    /// ```
     fn cql_type() -> ColumnType;
 
-    /// Whether the value is null.
+    /// Whether the value is null: `None`, at any depth of `Option`s.
+    ///
+    /// ```
+    /// use cqlengine::CqlColumn;
+    ///
+    /// assert!(None::<String>.is_null());
+    /// assert!(Some(None::<i32>).is_null());
+    /// assert!(!Some(0).is_null());
+    /// ```
     fn is_null(&self) -> bool {
         false
     }
 
-    /// For text, the length in characters.
+    /// For text, the length in characters (not bytes), which the
+    /// `min_length` and `max_length` rules check.
+    ///
+    /// ```
+    /// use cqlengine::CqlColumn;
+    ///
+    /// assert_eq!("café".to_string().text_len(), Some(4));
+    /// assert_eq!(Some("Ada".to_string()).text_len(), Some(3));
+    /// assert_eq!(42_i32.text_len(), None);
+    /// ```
     fn text_len(&self) -> Option<usize> {
         None
     }
 
-    /// For collections, the number of elements.
+    /// For collections, the number of elements, which must not pass
+    /// [`MAX_COLLECTION_LEN`].
+    ///
+    /// ```
+    /// use std::collections::BTreeSet;
+    ///
+    /// use cqlengine::CqlColumn;
+    ///
+    /// assert_eq!(vec![1, 2, 3].collection_len(), Some(3));
+    /// assert_eq!(BTreeSet::from(["a".to_string()]).collection_len(), Some(1));
+    /// assert_eq!("abc".to_string().collection_len(), None);
+    /// ```
     fn collection_len(&self) -> Option<usize> {
         None
     }
@@ -111,22 +210,104 @@ collection_columns! {
         ColumnType::Map(Box::new(K::cql_type()), Box::new(V::cql_type())),
 }
 
-/// The most elements a collection may hold in protocol v1/v2.
+/// The most elements a collection may hold in protocol v1/v2 (their
+/// element counts are 16-bit); validation refuses a longer one.
+///
+/// ```
+/// use cqlengine::{Model, MAX_COLLECTION_LEN};
+///
+/// #[derive(Model, Debug, Clone)]
+/// struct Series {
+///     #[cql(partition_key)]
+///     id: i32,
+///     points: Vec<i32>,
+/// }
+///
+/// # fn main() {
+/// let full = Series { id: 1, points: vec![0; MAX_COLLECTION_LEN] };
+/// assert!(full.validate().is_ok());
+/// let too_long = Series { id: 1, points: vec![0; MAX_COLLECTION_LEN + 1] };
+/// assert_eq!(
+///     too_long.validate().unwrap_err().message,
+///     "holds 65536 elements; a collection holds at most 65535"
+/// );
+/// # }
+/// ```
 pub const MAX_COLLECTION_LEN: usize = 65_535;
 
 /// A Cassandra table mapped to a Rust struct; implemented by
-/// `#[derive(Model)]`.
+/// `#[derive(Model)]` (see [`derive@Model`](crate::Model)). Every model also
+/// gets [`ModelExt`](crate::ModelExt)'s query and write methods, so code
+/// generic over models is written against `Model` alone.
+///
+/// ```no_run
+/// use cqlengine::prelude::*;
+///
+/// /// Rows of any model, counted per table.
+/// async fn report<M: Model>() -> cqlengine::Result<String> {
+///     let rows = M::objects().count().await?;
+///     Ok(format!("{}: {rows} rows", M::schema().table))
+/// }
+/// ```
 pub trait Model: FromRow + Send + Sync + Sized + 'static {
     /// The table description (built once).
+    ///
+    /// ```
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # fn main() {
+    /// let schema = User::schema();
+    /// assert_eq!((schema.model, schema.table, schema.columns.len()), ("User", "user", 3));
+    /// # }
+    /// ```
     fn schema() -> &'static ModelSchema;
 
     /// Serializes the field of column `index` (schema order).
+    ///
+    /// ```
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// use cqlengine::driver::protocol::{ProtocolVersion, RawValue};
+    ///
+    /// # fn main() {
+    /// let ada = User { id: 1, name: None, age: 36 };
+    /// let age = ada.column_value(user::age.index(), ProtocolVersion::V2).unwrap();
+    /// assert_eq!(age, RawValue::Value(36_i32.to_be_bytes().to_vec().into()));
+    /// let name = ada.column_value(user::name.index(), ProtocolVersion::V2).unwrap();
+    /// assert_eq!(name, RawValue::Null);
+    /// # }
+    /// ```
     fn column_value(&self, index: usize, version: ProtocolVersion) -> Result<RawValue, ValueError>;
 
     /// Serializes the field of column `index` into `out` as a value of
     /// type `ty` (the bound column's type): what a statement binds. The
     /// derive writes straight from the field; this default goes through
     /// [`column_value`](Self::column_value).
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use cqlengine::driver::protocol::value::IsNull;
+    /// use cqlengine::driver::protocol::{ColumnType, ProtocolVersion};
+    /// use cqlengine::Model;
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// struct User {
+    ///     #[cql(partition_key)]
+    ///     id: i32,
+    ///     name: Option<String>,
+    /// }
+    ///
+    /// # fn main() {
+    /// let ada = User { id: 7, name: None };
+    /// let mut out = BytesMut::new();
+    /// let v2 = ProtocolVersion::V2;
+    /// assert_eq!(ada.write_column(0, &ColumnType::Int, v2, &mut out).unwrap(), IsNull::No);
+    /// assert_eq!(&out[..], [0, 0, 0, 7]);
+    /// assert_eq!(ada.write_column(1, &ColumnType::Varchar, v2, &mut out).unwrap(), IsNull::Yes);
+    /// # }
+    /// ```
     fn write_column(
         &self,
         index: usize,
@@ -141,11 +322,50 @@ pub trait Model: FromRow + Send + Sync + Sized + 'static {
     /// Whether the field of column `index` is null (an INSERT leaves it
     /// out). The derive answers from the field; this default serializes
     /// it.
+    ///
+    /// ```
+    /// use cqlengine::driver::protocol::ProtocolVersion;
+    /// use cqlengine::Model;
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// struct User {
+    ///     #[cql(partition_key)]
+    ///     id: i32,
+    ///     name: Option<String>,
+    /// }
+    ///
+    /// # fn main() {
+    /// let ada = User { id: 7, name: None };
+    /// assert!(!ada.column_is_null(0, ProtocolVersion::V2).unwrap());
+    /// assert!(ada.column_is_null(1, ProtocolVersion::V2).unwrap());
+    /// # }
+    /// ```
     fn column_is_null(&self, index: usize, version: ProtocolVersion) -> Result<bool, ValueError> {
         column_value_is_null(self, index, version)
     }
 
-    /// Checks every field: required, text lengths, collection sizes.
+    /// Checks every field: required, text lengths, collection sizes. Writes
+    /// call it before anything is sent.
+    ///
+    /// ```
+    /// use cqlengine::Model;
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// struct User {
+    ///     #[cql(partition_key)]
+    ///     id: i32,
+    ///     #[cql(required, min_length = 2)]
+    ///     name: Option<String>,
+    /// }
+    ///
+    /// # fn main() {
+    /// assert!(User { id: 1, name: Some("Ada".into()) }.validate().is_ok());
+    /// let nameless = User { id: 2, name: None }.validate().unwrap_err();
+    /// assert_eq!(nameless.to_string(), "User.name: a value is required");
+    /// let short = User { id: 3, name: Some("A".into()) }.validate().unwrap_err();
+    /// assert_eq!(short.message, "is 1 characters long; the minimum is 2");
+    /// # }
+    /// ```
     fn validate(&self) -> Result<(), ValidationError>;
 
     /// The schema, once [`ModelSchema::check`] accepts it: query sets,
@@ -153,6 +373,42 @@ pub trait Model: FromRow + Send + Sync + Sized + 'static {
     /// definition (say, polymorphic variants on different tables) is a
     /// [`MapperError::ModelDefinition`] at first use. The derive caches
     /// the outcome; this default checks at every call.
+    ///
+    /// ```
+    /// use cqlengine::{MapperError, Model};
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// #[cql(table = "cats", discriminator_value = "cat")]
+    /// struct Cat {
+    ///     #[cql(partition_key)]
+    ///     id: i32,
+    ///     #[cql(discriminator)]
+    ///     kind: String,
+    /// }
+    ///
+    /// // Wrong: the variants of one model must share one table.
+    /// #[derive(Model, Debug, Clone)]
+    /// #[cql(table = "dogs", discriminator_value = "dog")]
+    /// struct Dog {
+    ///     #[cql(partition_key)]
+    ///     id: i32,
+    ///     #[cql(discriminator)]
+    ///     kind: String,
+    /// }
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// enum Animal {
+    ///     Cat(Cat),
+    ///     Dog(Dog),
+    /// }
+    ///
+    /// # fn main() {
+    /// assert!(Cat::checked_schema().is_ok());
+    /// let error = Animal::checked_schema().unwrap_err();
+    /// assert!(matches!(error, MapperError::ModelDefinition { model: "Animal", .. }));
+    /// assert!(error.to_string().contains("different tables (cats and dogs)"), "{error}");
+    /// # }
+    /// ```
     fn checked_schema() -> Result<&'static ModelSchema, MapperError> {
         let schema = Self::schema();
         schema.check()?;
@@ -276,7 +532,19 @@ pub fn select_variant(
 }
 
 /// Checks one field against its column's rules; the derive calls it for
-/// every field.
+/// every field. A null value passes unless the column is required or part
+/// of the primary key.
+///
+/// ```
+/// use cqlengine::driver::protocol::ColumnType;
+/// use cqlengine::{validate_field, ColumnDef};
+///
+/// let name = ColumnDef { max_length: Some(5), ..ColumnDef::new("name", "name", ColumnType::Varchar) };
+/// assert!(validate_field("User", &name, &"Ada".to_string()).is_ok());
+/// assert!(validate_field("User", &name, &None::<String>).is_ok());
+/// let error = validate_field("User", &name, &"Ada Lovelace".to_string()).unwrap_err();
+/// assert_eq!(error.to_string(), "User.name: is 12 characters long; the maximum is 5");
+/// ```
 pub fn validate_field<T: CqlColumn>(
     model: &'static str,
     column: &crate::schema::ColumnDef,
@@ -384,7 +652,7 @@ pub(crate) fn detached(value: RawValue) -> RawValue {
 /// [`Model::write_column`] through [`Model::column_value`]: the default,
 /// and the derive's path for the columns of a flattened group.
 #[doc(hidden)]
-pub fn write_column_value<M: Model + ?Sized>(
+pub fn write_column_value<M: Model>(
     model: &M,
     index: usize,
     version: ProtocolVersion,
@@ -401,7 +669,7 @@ pub fn write_column_value<M: Model + ?Sized>(
 
 /// [`Model::column_is_null`] through [`Model::column_value`].
 #[doc(hidden)]
-pub fn column_value_is_null<M: Model + ?Sized>(
+pub fn column_value_is_null<M: Model>(
     model: &M,
     index: usize,
     version: ProtocolVersion,

@@ -18,6 +18,20 @@
 //! (unquoted CQL names are stored in lower case).
 //!
 //! [`Session::cluster_metadata`]: cql_driver::Session::cluster_metadata
+//!
+//! ```no_run
+//! use cqlengine::NamedKeyspace;
+//!
+//! # async fn example() -> cqlengine::Result<()> {
+//! // A table some other application owns: no model, rows read by name.
+//! let events = NamedKeyspace::new("legacy").table("events");
+//! let rows = events.filter(events.column("day").eq("2014-06-01")).limit(100).all().await?;
+//! for row in rows {
+//!     let kind: String = row.get("kind").unwrap();
+//!     println!("{kind}");
+//! }
+//! # Ok(()) }
+//! ```
 
 use std::fmt;
 use std::sync::Arc;
@@ -39,7 +53,7 @@ use crate::statement::{Bound, Cql, KeyspaceName, Options, Target};
 
 /// A keyspace known by name: the way to its [`NamedTable`]s.
 ///
-/// ```no_run
+/// ```
 /// use cqlengine::NamedKeyspace;
 ///
 /// let users = NamedKeyspace::new("app").table("users");
@@ -53,7 +67,7 @@ pub struct NamedKeyspace {
 impl NamedKeyspace {
     /// The keyspace called `name` (as stored in the schema).
     ///
-    /// ```no_run
+    /// ```
     /// let ks = cqlengine::NamedKeyspace::new("app");
     /// assert_eq!(ks.name(), "app");
     /// ```
@@ -63,7 +77,7 @@ impl NamedKeyspace {
 
     /// The keyspace's name.
     ///
-    /// ```no_run
+    /// ```
     /// assert_eq!(cqlengine::NamedKeyspace::new("app").name(), "app");
     /// ```
     pub fn name(&self) -> &str {
@@ -73,7 +87,7 @@ impl NamedKeyspace {
     /// The table `name` of this keyspace. Nothing is checked until a
     /// query runs.
     ///
-    /// ```no_run
+    /// ```
     /// let users = cqlengine::NamedKeyspace::new("app").table("users");
     /// assert_eq!(users.name(), "users");
     /// ```
@@ -109,7 +123,7 @@ impl NamedTable {
     /// The table `name` of `keyspace` (the same as
     /// `NamedKeyspace::new(keyspace).table(name)`).
     ///
-    /// ```no_run
+    /// ```
     /// let t = cqlengine::NamedTable::new("app", "users");
     /// assert_eq!(t.qualified_name(), "\"app\".\"users\"");
     /// ```
@@ -123,7 +137,7 @@ impl NamedTable {
 
     /// The keyspace's name.
     ///
-    /// ```no_run
+    /// ```
     /// assert_eq!(cqlengine::NamedTable::new("app", "users").keyspace(), "app");
     /// ```
     pub fn keyspace(&self) -> &str {
@@ -132,7 +146,7 @@ impl NamedTable {
 
     /// The table's name.
     ///
-    /// ```no_run
+    /// ```
     /// assert_eq!(cqlengine::NamedTable::new("app", "users").name(), "users");
     /// ```
     pub fn name(&self) -> &str {
@@ -141,7 +155,7 @@ impl NamedTable {
 
     /// `"keyspace"."table"`, as the mapper writes it in CQL.
     ///
-    /// ```no_run
+    /// ```
     /// let t = cqlengine::NamedTable::new("app", "users");
     /// assert_eq!(t.qualified_name(), "\"app\".\"users\"");
     /// ```
@@ -153,8 +167,11 @@ impl NamedTable {
     /// of the default one.
     ///
     /// ```no_run
-    /// let t = cqlengine::NamedTable::new("app", "users").using("analytics");
-    /// # let _ = t;
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let users = cqlengine::NamedTable::new("app", "users").using("analytics");
+    /// let n = users.count().await?; // on the "analytics" connection
+    /// # let _ = n;
+    /// # Ok(()) }
     /// ```
     #[must_use]
     pub fn using(mut self, connection: impl Into<String>) -> Self {
@@ -165,10 +182,12 @@ impl NamedTable {
     /// The column `name`, for filters (checked against the schema
     /// metadata when a query runs).
     ///
-    /// ```no_run
+    /// ```
     /// let users = cqlengine::NamedTable::new("app", "users");
-    /// let adults = users.column("age").gte(18_i32);
-    /// # let _ = adults;
+    /// let age = users.column("age");
+    /// assert_eq!(age.name(), "age");
+    /// let adults = age.gte(18_i32);
+    /// assert_eq!(adults.op(), cqlengine::Op::Gte);
     /// ```
     pub fn column(&self, name: impl Into<String>) -> NamedColumn {
         NamedColumn { name: name.into() }
@@ -283,12 +302,15 @@ impl NamedTable {
 /// A column of a [`NamedTable`], by name: its methods make untyped
 /// [`NamedFilter`]s.
 ///
-/// ```no_run
+/// ```
+/// use cqlengine::Op;
+///
 /// let users = cqlengine::NamedTable::new("app", "users");
 /// let id = users.column("id");
 /// let one = id.eq(1_i32);
 /// let some = id.in_([1_i32, 2, 3]);
-/// # let _ = (one, some);
+/// assert_eq!((one.column(), one.op()), ("id", Op::Eq));
+/// assert_eq!(format!("{some:?}"), "NamedFilter(id IN (?, ?, ?))");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedColumn {
@@ -298,7 +320,7 @@ pub struct NamedColumn {
 impl NamedColumn {
     /// The column's name.
     ///
-    /// ```no_run
+    /// ```
     /// let users = cqlengine::NamedTable::new("app", "users");
     /// assert_eq!(users.column("age").name(), "age");
     /// ```
@@ -317,9 +339,10 @@ impl NamedColumn {
 
     /// `column = value`
     ///
-    /// ```no_run
+    /// ```
     /// let f = cqlengine::NamedTable::new("app", "users").column("id").eq(1_i32);
-    /// # let _ = f;
+    /// assert_eq!((f.column(), f.op()), ("id", cqlengine::Op::Eq));
+    /// assert_eq!(format!("{f:?}"), "NamedFilter(id = ?)");
     /// ```
     pub fn eq(&self, value: impl SerializeValue + Send + Sync + 'static) -> NamedFilter {
         self.compare(Op::Eq, value)
@@ -327,9 +350,10 @@ impl NamedColumn {
 
     /// `column > value`
     ///
-    /// ```no_run
+    /// ```
     /// let f = cqlengine::NamedTable::new("app", "posts").column("seq").gt(10_i32);
-    /// # let _ = f;
+    /// assert_eq!((f.column(), f.op()), ("seq", cqlengine::Op::Gt));
+    /// assert_eq!(format!("{f:?}"), "NamedFilter(seq > ?)");
     /// ```
     pub fn gt(&self, value: impl SerializeValue + Send + Sync + 'static) -> NamedFilter {
         self.compare(Op::Gt, value)
@@ -337,9 +361,10 @@ impl NamedColumn {
 
     /// `column >= value`
     ///
-    /// ```no_run
+    /// ```
     /// let f = cqlengine::NamedTable::new("app", "posts").column("seq").gte(10_i32);
-    /// # let _ = f;
+    /// assert_eq!((f.column(), f.op()), ("seq", cqlengine::Op::Gte));
+    /// assert_eq!(format!("{f:?}"), "NamedFilter(seq >= ?)");
     /// ```
     pub fn gte(&self, value: impl SerializeValue + Send + Sync + 'static) -> NamedFilter {
         self.compare(Op::Gte, value)
@@ -347,9 +372,10 @@ impl NamedColumn {
 
     /// `column < value`
     ///
-    /// ```no_run
+    /// ```
     /// let f = cqlengine::NamedTable::new("app", "posts").column("seq").lt(10_i32);
-    /// # let _ = f;
+    /// assert_eq!((f.column(), f.op()), ("seq", cqlengine::Op::Lt));
+    /// assert_eq!(format!("{f:?}"), "NamedFilter(seq < ?)");
     /// ```
     pub fn lt(&self, value: impl SerializeValue + Send + Sync + 'static) -> NamedFilter {
         self.compare(Op::Lt, value)
@@ -357,9 +383,10 @@ impl NamedColumn {
 
     /// `column <= value`
     ///
-    /// ```no_run
+    /// ```
     /// let f = cqlengine::NamedTable::new("app", "posts").column("seq").lte(10_i32);
-    /// # let _ = f;
+    /// assert_eq!((f.column(), f.op()), ("seq", cqlengine::Op::Lte));
+    /// assert_eq!(format!("{f:?}"), "NamedFilter(seq <= ?)");
     /// ```
     pub fn lte(&self, value: impl SerializeValue + Send + Sync + 'static) -> NamedFilter {
         self.compare(Op::Lte, value)
@@ -367,9 +394,9 @@ impl NamedColumn {
 
     /// `column IN (values...)`
     ///
-    /// ```no_run
+    /// ```
     /// let f = cqlengine::NamedTable::new("app", "users").column("id").in_(vec![1_i32, 2]);
-    /// # let _ = f;
+    /// assert_eq!(format!("{f:?}"), "NamedFilter(id IN (?, ?))");
     /// ```
     pub fn in_<V>(&self, values: impl IntoIterator<Item = V>) -> NamedFilter
     where
@@ -391,7 +418,7 @@ impl NamedColumn {
 /// An untyped WHERE condition on a [`NamedTable`]'s column, made by
 /// [`NamedColumn`]'s methods.
 ///
-/// ```no_run
+/// ```
 /// use cqlengine::Op;
 ///
 /// let f = cqlengine::NamedTable::new("app", "users").column("id").eq(1_i32);
@@ -408,7 +435,7 @@ pub struct NamedFilter {
 impl NamedFilter {
     /// The column it restricts.
     ///
-    /// ```no_run
+    /// ```
     /// let f = cqlengine::NamedTable::new("app", "users").column("id").eq(1_i32);
     /// assert_eq!(f.column(), "id");
     /// ```
@@ -418,7 +445,7 @@ impl NamedFilter {
 
     /// Its operator.
     ///
-    /// ```no_run
+    /// ```
     /// let f = cqlengine::NamedTable::new("app", "users").column("id").in_([1_i32]);
     /// assert_eq!(f.op(), cqlengine::Op::In);
     /// ```
@@ -494,7 +521,7 @@ impl fmt::Debug for NamedQuerySet {
 impl NamedQuerySet {
     /// The table it reads.
     ///
-    /// ```no_run
+    /// ```
     /// let users = cqlengine::NamedTable::new("app", "users");
     /// assert_eq!(users.objects().table(), &users);
     /// ```
@@ -505,9 +532,16 @@ impl NamedQuerySet {
     /// Adds a WHERE condition.
     ///
     /// ```no_run
-    /// let users = cqlengine::NamedTable::new("app", "users");
-    /// let q = users.objects().filter(users.column("id").eq(1_i32));
-    /// # let _ = q;
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let posts = cqlengine::NamedTable::new("app", "posts");
+    /// let rows = posts
+    ///     .objects()
+    ///     .filter(posts.column("author").eq(7_i32))
+    ///     .filter(posts.column("seq").gt(10_i32))
+    ///     .all()
+    ///     .await?;
+    /// # let _ = rows;
+    /// # Ok(()) }
     /// ```
     #[must_use]
     pub fn filter(mut self, filter: NamedFilter) -> Self {
@@ -518,8 +552,10 @@ impl NamedQuerySet {
     /// Returns at most `n` rows.
     ///
     /// ```no_run
-    /// let q = cqlengine::NamedTable::new("app", "users").objects().limit(10);
-    /// # let _ = q;
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ten = cqlengine::NamedTable::new("app", "users").objects().limit(10).all().await?;
+    /// assert!(ten.len() <= 10);
+    /// # Ok(()) }
     /// ```
     #[must_use]
     pub fn limit(mut self, n: u32) -> Self {
@@ -530,8 +566,15 @@ impl NamedQuerySet {
     /// Fetches `n` rows per page.
     ///
     /// ```no_run
-    /// let q = cqlengine::NamedTable::new("app", "users").objects().fetch_size(500);
-    /// # let _ = q;
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// use futures_util::StreamExt;
+    ///
+    /// let users = cqlengine::NamedTable::new("app", "users");
+    /// let mut rows = users.objects().fetch_size(500).stream().await?;
+    /// while let Some(row) = rows.next().await {
+    ///     let _row = row?;
+    /// }
+    /// # Ok(()) }
     /// ```
     #[must_use]
     pub fn fetch_size(mut self, n: i32) -> Self {
@@ -542,9 +585,12 @@ impl NamedQuerySet {
     /// Adds ALLOW FILTERING.
     ///
     /// ```no_run
+    /// # async fn example() -> cqlengine::Result<()> {
     /// let posts = cqlengine::NamedTable::new("app", "posts");
-    /// let q = posts.filter(posts.column("seq").gt(3_i32)).allow_filtering();
-    /// # let _ = q;
+    /// // A clustering column without the partition key.
+    /// let late = posts.filter(posts.column("seq").gt(3_i32)).allow_filtering().all().await?;
+    /// # let _ = late;
+    /// # Ok(()) }
     /// ```
     #[must_use]
     pub fn allow_filtering(mut self) -> Self {
@@ -555,10 +601,15 @@ impl NamedQuerySet {
     /// The consistency level.
     ///
     /// ```no_run
-    /// let q = cqlengine::NamedTable::new("app", "users")
-    ///     .objects()
-    ///     .consistency(cqlengine::LOCAL_QUORUM);
-    /// # let _ = q;
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let users = cqlengine::NamedTable::new("app", "users");
+    /// let row = users
+    ///     .filter(users.column("id").eq(1_i32))
+    ///     .consistency(cqlengine::LOCAL_QUORUM)
+    ///     .get()
+    ///     .await?;
+    /// # let _ = row;
+    /// # Ok(()) }
     /// ```
     #[must_use]
     pub fn consistency(mut self, consistency: Consistency) -> Self {
@@ -569,10 +620,11 @@ impl NamedQuerySet {
     /// The request timeout.
     ///
     /// ```no_run
-    /// let q = cqlengine::NamedTable::new("app", "users")
-    ///     .objects()
-    ///     .timeout(std::time::Duration::from_secs(1));
-    /// # let _ = q;
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let users = cqlengine::NamedTable::new("app", "users");
+    /// let n = users.objects().timeout(std::time::Duration::from_secs(1)).count().await?;
+    /// # let _ = n;
+    /// # Ok(()) }
     /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -583,8 +635,11 @@ impl NamedQuerySet {
     /// Runs on this named connection.
     ///
     /// ```no_run
-    /// let q = cqlengine::NamedTable::new("app", "users").objects().using("analytics");
-    /// # let _ = q;
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let users = cqlengine::NamedTable::new("app", "users");
+    /// let first = users.objects().using("analytics").first().await?;
+    /// # let _ = first;
+    /// # Ok(()) }
     /// ```
     #[must_use]
     pub fn using(mut self, connection: impl Into<String>) -> Self {

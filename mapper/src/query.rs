@@ -1,5 +1,26 @@
 //! Query sets: lazy, immutable SELECT builders on a model, and the blind
 //! UPDATE and DELETE they can run.
+//!
+//! ```no_run
+//! use cqlengine::{prelude::*, ClusteringOrder, Model};
+//!
+//! #[derive(Model, Debug, Clone)]
+//! struct Post {
+//!     #[cql(partition_key)]
+//!     author: i32,
+//!     #[cql(clustering_key)]
+//!     seq: i32,
+//!     title: String,
+//! }
+//!
+//! # async fn example() -> cqlengine::Result<()> {
+//! let by_7 = Post::filter(post::author.eq(7)); // nothing sent yet
+//! let latest = by_7.clone().order_by(post::seq, ClusteringOrder::Desc).limit(5).all().await?;
+//! let total = by_7.count().await?;
+//! println!("{} of {total} posts", latest.len());
+//! # Ok(()) }
+//! # fn main() {}
+//! ```
 
 use std::borrow::Cow;
 use std::marker::PhantomData;
@@ -55,6 +76,22 @@ fn is_kind(row: &Row, column: &ColumnDef, value: DiscriminatorValue) -> bool {
 }
 
 /// A stream of model instances, fetched page by page.
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+/// use cqlengine::ModelStream;
+/// use futures_util::StreamExt;
+///
+/// # async fn example() -> cqlengine::Result<()> {
+/// let mut posts: ModelStream<Post> = Post::filter(post::author.eq(7)).stream().await?;
+/// while let Some(post) = posts.next().await {
+///     println!("{}", post?.title);
+/// }
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub type ModelStream<M> = Pin<Box<dyn Stream<Item = Result<M>> + Send>>;
 
 /// A SELECT on model `M`, built step by step; nothing runs until a
@@ -98,6 +135,23 @@ pub type ModelStream<M> = Pin<Box<dyn Stream<Item = Result<M>> + Send>>;
 /// add the discriminator to their WHERE clause only when it is a partition
 /// key column; otherwise they act on the primary key they are given,
 /// whatever the kind of the row.
+///
+/// # Example
+///
+/// ```no_run
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+/// # async fn example() -> cqlengine::Result<()> {
+/// // A query set is a value: refine it, clone it, run it several times.
+/// let by_7: QuerySet<Post> = Post::filter(post::author.eq(7));
+/// let recent = by_7.clone().filter(post::seq.gte(100)).all().await?;
+/// let first = by_7.first().await?;
+/// let count = by_7.count().await?;
+/// # let _ = (recent, first, count);
+/// # Ok(()) }
+/// # fn main() {}
+/// ```
 pub struct QuerySet<M> {
     filters: Vec<Arc<Filter<M>>>,
     limit: Option<u32>,
@@ -148,6 +202,17 @@ impl<M: Model> Default for QuerySet<M> {
 
 impl<M: Model> QuerySet<M> {
     /// Every row of the model's table.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// // The same as `User::objects()`.
+    /// let some: Vec<User> = QuerySet::new().limit(100).all().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub fn new() -> Self {
         QuerySet {
             filters: Vec::new(),
@@ -165,6 +230,25 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// Adds a WHERE condition.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// // Conditions add up (AND).
+    /// let adas = User::objects().filter(user::name.eq("Ada")).all().await?;
+    /// let page = Post::objects()
+    ///     .filter(post::author.eq(7))
+    ///     .filter(post::seq.gt(10))
+    ///     .filter(post::seq.lte(20))
+    ///     .all()
+    ///     .await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn filter(mut self, filter: Filter<M>) -> Self {
         self.filters.push(Arc::new(filter));
@@ -172,6 +256,17 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// Returns at most `n` rows.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ten = Post::filter(post::author.eq(7)).limit(10).all().await?;
+    /// assert!(ten.len() <= 10);
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn limit(mut self, n: u32) -> Self {
         self.limit = Some(n);
@@ -179,6 +274,22 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// Fetches `n` rows per page.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// use futures_util::StreamExt;
+    ///
+    /// // A large partition, read 500 rows per round trip.
+    /// let mut posts = Post::filter(post::author.eq(7)).fetch_size(500).stream().await?;
+    /// while let Some(post) = posts.next().await {
+    ///     let _post = post?;
+    /// }
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn fetch_size(mut self, n: i32) -> Self {
         self.options.page_size = Some(n);
@@ -186,6 +297,22 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// Orders by a clustering column (checked when the query runs).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// use cqlengine::ClusteringOrder;
+    ///
+    /// // The whole partition key must be restricted.
+    /// let newest_first = Post::filter(post::author.eq(7))
+    ///     .order_by(post::seq, ClusteringOrder::Desc)
+    ///     .all()
+    ///     .await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn order_by<T>(mut self, column: Column<M, T>, order: ClusteringOrder) -> Self {
         self.order_by.push((column.index(), order));
@@ -193,6 +320,17 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// Adds ALLOW FILTERING.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// // A clustering column without the partition key: every partition is read.
+    /// let late = Post::objects().filter(post::seq.gt(1000)).allow_filtering().all().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn allow_filtering(mut self) -> Self {
         self.allow_filtering = true;
@@ -200,6 +338,21 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// SELECT DISTINCT of the partition key.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// // The authors who posted: one row per partition.
+    /// let authors = Post::objects().distinct().values_list(&["author"]).await?;
+    /// for row in authors {
+    ///     let author: i32 = row.get("author").unwrap();
+    ///     # let _ = author;
+    /// }
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn distinct(mut self) -> Self {
         self.distinct = true;
@@ -208,13 +361,52 @@ impl<M: Model> QuerySet<M> {
 
     /// Selects only these columns (by CQL name); the others take their
     /// field defaults (`#[cql(default)]`) when read into models.
+    ///
+    /// ```no_run
+    /// use cqlengine::{prelude::*, Model};
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// struct User {
+    ///     #[cql(partition_key)]
+    ///     id: i32,
+    ///     name: String,
+    ///     #[cql(default)]
+    ///     bio: Option<String>,
+    /// }
+    ///
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let light = User::filter(user::id.in_([1, 2, 3])).only(&["id", "name"]).all().await?;
+    /// assert!(light.iter().all(|user| user.bio.is_none()));
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn only(mut self, columns: &[&str]) -> Self {
         self.only = Some(columns.iter().map(|c| c.to_string()).collect());
         self
     }
 
-    /// Selects every column but these.
+    /// Selects every column but these; they take their field defaults, as
+    /// with [`only`](QuerySet::only).
+    ///
+    /// ```no_run
+    /// use cqlengine::{prelude::*, Model};
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// struct User {
+    ///     #[cql(partition_key)]
+    ///     id: i32,
+    ///     name: String,
+    ///     #[cql(default)]
+    ///     avatar: Option<Vec<u8>>,
+    /// }
+    ///
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let without_avatars = User::filter(user::id.eq(1)).defer(&["avatar"]).get().await?;
+    /// assert!(without_avatars.avatar.is_none());
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn defer(mut self, columns: &[&str]) -> Self {
         self.defer.extend(columns.iter().map(|c| c.to_string()));
@@ -222,6 +414,16 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// The consistency level.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let ada = User::filter(user::id.eq(1)).consistency(cqlengine::LOCAL_QUORUM).get().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn consistency(mut self, consistency: Consistency) -> Self {
         self.options.consistency = Some(consistency);
@@ -229,6 +431,18 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// The request timeout.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// use std::time::Duration;
+    ///
+    /// let ada = User::filter(user::id.eq(1)).timeout(Duration::from_millis(500)).first().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -236,6 +450,17 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// Runs in this keyspace instead of the model's or the connection's.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// // One table per tenant keyspace, one model.
+    /// let theirs = User::filter(user::id.eq(1)).keyspace("tenant_42").first().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn keyspace(mut self, keyspace: impl Into<String>) -> Self {
         self.keyspace = Some(keyspace.into());
@@ -243,6 +468,17 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// Runs on this named connection.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// // A connection registered with `connection::register_connection("analytics", ...)`.
+    /// let users = User::objects().using("analytics").count().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     #[must_use]
     pub fn using(mut self, connection: impl Into<String>) -> Self {
         self.connection = Some(connection.into());
@@ -604,6 +840,22 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// The rows, as a stream that fetches one page at a time.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// use futures_util::StreamExt;
+    ///
+    /// let mut titles = Vec::new();
+    /// let mut posts = Post::filter(post::author.eq(7)).stream().await?;
+    /// while let Some(post) = posts.next().await {
+    ///     titles.push(post?.title);
+    /// }
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn stream(&self) -> Result<ModelStream<M>> {
         let target = self.target()?;
         let (query, client) = self.effective();
@@ -631,6 +883,19 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// Every row, read into models (page by page, but all kept).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let posts: Vec<Post> = Post::filter(post::author.eq(7)).all().await?;
+    /// for post in &posts {
+    ///     println!("{}: {}", post.seq, post.title);
+    /// }
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn all(&self) -> Result<Vec<M>> {
         let mut stream = self.stream().await?;
         let mut all = Vec::new();
@@ -641,6 +906,19 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// The first row, if any.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// // In clustering order: the post with the lowest seq.
+    /// if let Some(post) = Post::filter(post::author.eq(7)).first().await? {
+    ///     println!("first post: {}", post.title);
+    /// }
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn first(&self) -> Result<Option<M>> {
         let target = self.target()?;
         let (query, client) = self.effective();
@@ -662,6 +940,25 @@ impl<M: Model> QuerySet<M> {
 
     /// The only matching row: `DoesNotExist` if none,
     /// `MultipleObjectsReturned` if more (the query stops reading at two).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// use cqlengine::MapperError;
+    ///
+    /// let ada = User::filter(user::id.eq(1)).get().await?;
+    /// match User::filter(user::name.eq("Ada")).get().await {
+    ///     Ok(user) => println!("the only Ada: {user:?}"),
+    ///     Err(MapperError::DoesNotExist { .. }) => println!("no Ada"),
+    ///     Err(MapperError::MultipleObjectsReturned { .. }) => println!("several Adas"),
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # let _ = ada;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn get(&self) -> Result<M> {
         let target = self.target()?;
         let model = M::schema().model;
@@ -695,6 +992,18 @@ impl<M: Model> QuerySet<M> {
 
     /// The only matching row, tracked for changes: its
     /// [`save`](crate::Tracked::save) updates only what changed.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let mut ada = User::filter(user::id.eq(1)).get_tracked().await?;
+    /// ada.age += 1;
+    /// ada.save().await?; // UPDATE ... SET "age" = ? WHERE "id" = ?
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn get_tracked(&self) -> Result<crate::Tracked<M>> {
         crate::Tracked::loaded(self.get().await?)
     }
@@ -703,6 +1012,20 @@ impl<M: Model> QuerySet<M> {
     /// polymorphic model whose kind cannot be filtered by the server, the
     /// discriminator column of every matching row is read instead and the
     /// rows of its kind are counted (see the type's documentation).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let posts_by_7 = Post::filter(post::author.eq(7)).count().await?;
+    /// let adas = User::filter(user::name.eq("Ada")).count().await?;
+    /// println!("{posts_by_7} posts, {adas} users named Ada");
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn count(&self) -> Result<i64> {
         let target = self.target()?;
         self.check_where()?;
@@ -733,6 +1056,21 @@ impl<M: Model> QuerySet<M> {
 
     /// The selected columns of every row, as driver rows (cqlengine's
     /// `values_list`).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let rows = User::filter(user::id.in_([1, 2, 3])).values_list(&["id", "name"]).await?;
+    /// for row in rows {
+    ///     let id: i32 = row.get("id").unwrap();
+    ///     let name: Option<String> = row.get("name").unwrap();
+    ///     println!("{id}: {name:?}");
+    /// }
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn values_list(&self, columns: &[&str]) -> Result<Vec<Row>> {
         let target = self.target()?;
         self.check_where()?;
@@ -757,6 +1095,20 @@ impl<M: Model> QuerySet<M> {
 
     /// A blind UPDATE of every row the filters select (which must name
     /// the whole primary key, or the partition key for static columns).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// // UPDATE ... SET "title" = ? WHERE "author" = ? AND "seq" = ?, with no read.
+    /// Post::filter(post::author.eq(7))
+    ///     .filter(post::seq.eq(3))
+    ///     .update(vec![post::title.set("Edited")])
+    ///     .await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn update(&self, assignments: Vec<Assignment<M>>) -> Result<()> {
         let target = self.target()?;
         if assignments.is_empty() {
@@ -782,6 +1134,18 @@ impl<M: Model> QuerySet<M> {
 
     /// A DELETE of the rows the filters select (the whole partition key,
     /// and optionally clustering columns with =).
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key)] seq: i32, title: String }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// // One post, then a whole partition.
+    /// Post::filter(post::author.eq(7)).filter(post::seq.eq(3)).delete().await?;
+    /// Post::filter(post::author.eq(8)).delete().await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn delete(&self) -> Result<()> {
         let target = self.target()?;
         let query = self.effective_for_write();

@@ -1,12 +1,49 @@
 //! What a model looks like to Cassandra: its table, columns, keys and
 //! options, as the derive describes them.
+//!
+//! ```no_run
+//! use cqlengine::{Model, ColumnRole};
+//!
+//! #[derive(Model, Debug, Clone)]
+//! #[cql(table = "posts", options(comment = "'blog posts'"))]
+//! struct Post {
+//!     #[cql(partition_key)]
+//!     author: i32,
+//!     #[cql(clustering_key, order = "desc")]
+//!     seq: i32,
+//!     title: String,
+//! }
+//!
+//! # async fn example(session: cqlengine::driver::Session) -> cqlengine::Result<()> {
+//! let schema = Post::schema();
+//! assert_eq!(schema.columns[1].role, ColumnRole::Clustering(cqlengine::ClusteringOrder::Desc));
+//! // What `management::sync_table` sends for a new table.
+//! session.query(schema.create_table_cql("blog"), ()).await?;
+//! # Ok(()) }
+//! # fn main() {}
+//! ```
 
 use cql_protocol::ColumnType;
 
 pub use crate::discriminator::DiscriminatorValue;
 use crate::error::MapperError;
 
-/// The order of a clustering column.
+/// The order of a clustering column: in the schema (`#[cql(clustering_key,
+/// order = "desc")]`), and for [`QuerySet::order_by`](crate::QuerySet::order_by).
+///
+/// ```
+/// # use cqlengine::{prelude::*, Model};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key, order = "desc")] seq: i32, title: String }
+/// use cqlengine::{ClusteringOrder, ColumnRole};
+///
+/// # fn main() {
+/// assert_eq!(Post::schema().columns[1].role, ColumnRole::Clustering(ClusteringOrder::Desc));
+/// // The oldest posts first, against the table's order.
+/// let oldest_first = Post::filter(post::author.eq(7)).order_by(post::seq, ClusteringOrder::Asc);
+/// # let _ = oldest_first;
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClusteringOrder {
     /// Ascending (the default).
@@ -16,6 +53,34 @@ pub enum ClusteringOrder {
 }
 
 /// The role of a column in its table.
+///
+/// ```
+/// use cqlengine::{ClusteringOrder, ColumnRole, Model};
+///
+/// #[derive(Model, Debug, Clone)]
+/// struct Post {
+///     #[cql(partition_key)]
+///     author: i32,
+///     #[cql(clustering_key)]
+///     seq: i32,
+///     title: String,
+///     #[cql(static_column)]
+///     author_name: Option<String>,
+/// }
+///
+/// # fn main() {
+/// let roles: Vec<ColumnRole> = Post::schema().columns.iter().map(|c| c.role).collect();
+/// assert_eq!(
+///     roles,
+///     [
+///         ColumnRole::PartitionKey,
+///         ColumnRole::Clustering(ClusteringOrder::Asc),
+///         ColumnRole::Regular,
+///         ColumnRole::Static,
+///     ]
+/// );
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnRole {
     /// Part of the partition key.
@@ -29,6 +94,27 @@ pub enum ColumnRole {
 }
 
 /// One column of a model.
+///
+/// ```
+/// use cqlengine::driver::protocol::ColumnType;
+/// use cqlengine::{ColumnRole, Model};
+///
+/// #[derive(Model, Debug, Clone)]
+/// struct User {
+///     #[cql(partition_key)]
+///     id: i32,
+///     #[cql(index, required, db_field = "n", max_length = 50)]
+///     name: String,
+/// }
+///
+/// # fn main() {
+/// let (index, name) = User::schema().column("n").unwrap();
+/// assert_eq!((index, name.field, &name.ty), (1, "name", &ColumnType::Varchar));
+/// assert_eq!(name.role, ColumnRole::Regular);
+/// assert!(name.index && name.required);
+/// assert_eq!((name.min_length, name.max_length), (None, Some(50)));
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnDef {
     /// The Rust field's name.
@@ -52,7 +138,23 @@ pub struct ColumnDef {
 }
 
 impl ColumnDef {
-    /// A regular column.
+    /// A regular column, with no index and no validation rule; the other
+    /// fields are set as needed.
+    ///
+    /// ```
+    /// use cqlengine::driver::protocol::ColumnType;
+    /// use cqlengine::{ColumnDef, ColumnRole};
+    ///
+    /// let email = ColumnDef::new("email", "email", ColumnType::Varchar);
+    /// assert_eq!(email.role, ColumnRole::Regular);
+    /// assert!(!email.index && !email.required);
+    ///
+    /// let id = ColumnDef {
+    ///     role: ColumnRole::PartitionKey,
+    ///     ..ColumnDef::new("id", "id", ColumnType::Uuid)
+    /// };
+    /// assert!(id.is_primary_key());
+    /// ```
     pub fn new(field: &'static str, name: &'static str, ty: ColumnType) -> Self {
         ColumnDef {
             field,
@@ -68,6 +170,16 @@ impl ColumnDef {
     }
 
     /// Whether it is part of the primary key.
+    ///
+    /// ```
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key, order = "desc")] seq: i32, title: String }
+    /// # fn main() {
+    /// let keys: Vec<bool> = Post::schema().columns.iter().map(|c| c.is_primary_key()).collect();
+    /// assert_eq!(keys, [true, true, false]);
+    /// # }
+    /// ```
     pub fn is_primary_key(&self) -> bool {
         matches!(
             self.role,
@@ -76,12 +188,52 @@ impl ColumnDef {
     }
 
     /// Whether it is a counter.
+    ///
+    /// ```
+    /// use cqlengine::Model;
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// struct PageHits {
+    ///     #[cql(partition_key)]
+    ///     page: String,
+    ///     #[cql(counter)]
+    ///     hits: i64,
+    /// }
+    ///
+    /// # fn main() {
+    /// let columns = &PageHits::schema().columns;
+    /// assert!(!columns[0].is_counter() && columns[1].is_counter());
+    /// # }
+    /// ```
     pub fn is_counter(&self) -> bool {
         self.ty == ColumnType::Counter
     }
 }
 
 /// A model's table: name, keyspace, columns (in field order) and options.
+/// [`Model::schema`](crate::Model::schema) returns it.
+///
+/// ```
+/// use cqlengine::Model;
+///
+/// #[derive(Model, Debug, Clone)]
+/// #[cql(table = "posts", keyspace = "blog", options(comment = "'blog posts'"))]
+/// struct Post {
+///     #[cql(partition_key)]
+///     author: i32,
+///     #[cql(clustering_key, order = "desc")]
+///     seq: i32,
+///     title: String,
+/// }
+///
+/// # fn main() {
+/// let schema = Post::schema();
+/// assert_eq!((schema.model, schema.table, schema.keyspace), ("Post", "posts", Some("blog")));
+/// assert_eq!(schema.options, [("comment", "'blog posts'".to_string())]);
+/// let names: Vec<&str> = schema.columns.iter().map(|c| c.name).collect();
+/// assert_eq!(names, ["author", "seq", "title"]);
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelSchema {
     /// The Rust type's name.
@@ -114,6 +266,40 @@ impl ModelSchema {
     /// Nothing is checked here, so that building the schema never panics:
     /// [`check`](ModelSchema::check) reports variants that do not fit
     /// together, and queries and writes return its error.
+    ///
+    /// `#[derive(Model)]` on an enum of the variants calls it; by hand:
+    ///
+    /// ```
+    /// use cqlengine::{Model, ModelSchema};
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// #[cql(table = "animals", discriminator_value = "cat")]
+    /// struct Cat {
+    ///     #[cql(partition_key)]
+    ///     id: i32,
+    ///     #[cql(discriminator)]
+    ///     kind: String,
+    ///     lives: Option<i32>,
+    /// }
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// #[cql(table = "animals", discriminator_value = "dog")]
+    /// struct Dog {
+    ///     #[cql(partition_key)]
+    ///     id: i32,
+    ///     #[cql(discriminator)]
+    ///     kind: String,
+    ///     good: Option<bool>,
+    /// }
+    ///
+    /// # fn main() {
+    /// let animal = ModelSchema::polymorphic("Animal", vec![Cat::schema(), Dog::schema()]);
+    /// let names: Vec<&str> = animal.columns.iter().map(|c| c.name).collect();
+    /// assert_eq!(names, ["id", "kind", "lives", "good"]);
+    /// assert_eq!((animal.table, animal.discriminator_value), ("animals", None));
+    /// animal.check().unwrap();
+    /// # }
+    /// ```
     pub fn polymorphic(model: &'static str, variants: Vec<&'static ModelSchema>) -> ModelSchema {
         let mut columns: Vec<ColumnDef> = Vec::new();
         for variant in &variants {
@@ -137,6 +323,25 @@ impl ModelSchema {
     }
 
     /// The discriminator column, if the model has one.
+    ///
+    /// ```
+    /// use cqlengine::Model;
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// #[cql(table = "animals", discriminator_value = "cat")]
+    /// struct Cat {
+    ///     #[cql(partition_key)]
+    ///     id: i32,
+    ///     #[cql(discriminator)]
+    ///     kind: String,
+    /// }
+    ///
+    /// # fn main() {
+    /// let (index, column) = Cat::schema().discriminator().unwrap();
+    /// assert_eq!((index, column.name), (1, "kind"));
+    /// assert_eq!(Cat::schema().discriminator_value, Some("cat"));
+    /// # }
+    /// ```
     pub fn discriminator(&self) -> Option<(usize, &ColumnDef)> {
         self.columns
             .iter()
@@ -147,6 +352,27 @@ impl ModelSchema {
     /// Checks the rules a table must follow (the derive checks most of them
     /// at compile time; this catches the rest at first use), and for a
     /// polymorphic enum model, that its variants fit together.
+    ///
+    /// ```
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key, order = "desc")] seq: i32, title: String }
+    /// use cqlengine::{ColumnRole, MapperError};
+    ///
+    /// # fn main() {
+    /// assert!(Post::schema().check().is_ok());
+    ///
+    /// // The same table without a partition key cannot exist.
+    /// let mut keyless = Post::schema().clone();
+    /// keyless.columns[0].role = ColumnRole::Regular;
+    /// let error = keyless.check().unwrap_err();
+    /// assert!(matches!(error, MapperError::ModelDefinition { model: "Post", .. }));
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "invalid model definition of Post: a model needs at least one partition key column"
+    /// );
+    /// # }
+    /// ```
     pub fn check(&self) -> Result<(), MapperError> {
         let fail = |message: String| {
             Err(MapperError::ModelDefinition {
@@ -347,12 +573,52 @@ impl ModelSchema {
         Ok(())
     }
 
-    /// Whether the table holds counters.
+    /// Whether the table holds counters (then it holds only counters and
+    /// primary key columns, is written with UPDATE and cannot be inserted
+    /// into).
+    ///
+    /// ```
+    /// use cqlengine::Model;
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// struct PageHits {
+    ///     #[cql(partition_key)]
+    ///     page: String,
+    ///     #[cql(counter)]
+    ///     hits: i64,
+    /// }
+    ///
+    /// # fn main() {
+    /// assert!(PageHits::schema().is_counter_table());
+    /// # }
+    /// ```
     pub fn is_counter_table(&self) -> bool {
         self.columns.iter().any(ColumnDef::is_counter)
     }
 
-    /// The partition key columns, in order.
+    /// The partition key columns, in order, with their schema indexes.
+    ///
+    /// ```
+    /// use cqlengine::Model;
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// struct Reading {
+    ///     #[cql(partition_key)]
+    ///     sensor: i32,
+    ///     #[cql(partition_key)]
+    ///     day: i32,
+    ///     #[cql(clustering_key)]
+    ///     hour: i32,
+    ///     #[cql(clustering_key)]
+    ///     minute: i32,
+    ///     value: f64,
+    /// }
+    ///
+    /// # fn main() {
+    /// let key: Vec<(usize, &str)> = Reading::schema().partition_key().map(|(i, c)| (i, c.name)).collect();
+    /// assert_eq!(key, [(0, "sensor"), (1, "day")]);
+    /// # }
+    /// ```
     pub fn partition_key(&self) -> impl Iterator<Item = (usize, &ColumnDef)> + '_ {
         self.columns
             .iter()
@@ -360,7 +626,29 @@ impl ModelSchema {
             .filter(|(_, c)| c.role == ColumnRole::PartitionKey)
     }
 
-    /// The clustering columns, in order.
+    /// The clustering columns, in order, with their schema indexes.
+    ///
+    /// ```
+    /// use cqlengine::Model;
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// struct Reading {
+    ///     #[cql(partition_key)]
+    ///     sensor: i32,
+    ///     #[cql(partition_key)]
+    ///     day: i32,
+    ///     #[cql(clustering_key)]
+    ///     hour: i32,
+    ///     #[cql(clustering_key)]
+    ///     minute: i32,
+    ///     value: f64,
+    /// }
+    ///
+    /// # fn main() {
+    /// let clustering: Vec<&str> = Reading::schema().clustering().map(|(_, c)| c.name).collect();
+    /// assert_eq!(clustering, ["hour", "minute"]);
+    /// # }
+    /// ```
     pub fn clustering(&self) -> impl Iterator<Item = (usize, &ColumnDef)> + '_ {
         self.columns
             .iter()
@@ -368,7 +656,29 @@ impl ModelSchema {
             .filter(|(_, c)| matches!(c.role, ColumnRole::Clustering(_)))
     }
 
-    /// The primary key columns: partition key then clustering.
+    /// The schema indexes of the primary key columns: partition key then
+    /// clustering.
+    ///
+    /// ```
+    /// use cqlengine::Model;
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// struct Reading {
+    ///     #[cql(partition_key)]
+    ///     sensor: i32,
+    ///     #[cql(partition_key)]
+    ///     day: i32,
+    ///     #[cql(clustering_key)]
+    ///     hour: i32,
+    ///     #[cql(clustering_key)]
+    ///     minute: i32,
+    ///     value: f64,
+    /// }
+    ///
+    /// # fn main() {
+    /// assert_eq!(Reading::schema().primary_key(), [0, 1, 2, 3]);
+    /// # }
+    /// ```
     pub fn primary_key(&self) -> Vec<usize> {
         self.partition_key()
             .chain(self.clustering())
@@ -376,7 +686,18 @@ impl ModelSchema {
             .collect()
     }
 
-    /// The column with this CQL name.
+    /// The column with this CQL name, and its schema index.
+    ///
+    /// ```
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key, order = "desc")] seq: i32, title: String }
+    /// # fn main() {
+    /// let (index, title) = Post::schema().column("title").unwrap();
+    /// assert_eq!((index, title.field), (2, "title"));
+    /// assert!(Post::schema().column("body").is_none());
+    /// # }
+    /// ```
     pub fn column(&self, name: &str) -> Option<(usize, &ColumnDef)> {
         self.columns
             .iter()
@@ -384,12 +705,48 @@ impl ModelSchema {
             .find(|(_, c)| c.name == name)
     }
 
-    /// `ks.table`, with the keyspace given or the model's.
+    /// `"keyspace"."table"`, quoted, in the keyspace given.
+    ///
+    /// ```
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Post { #[cql(partition_key)] author: i32, #[cql(clustering_key, order = "desc")] seq: i32, title: String }
+    /// # fn main() {
+    /// assert_eq!(Post::schema().qualified_name("blog"), r#""blog"."post""#);
+    /// # }
+    /// ```
     pub fn qualified_name(&self, keyspace: &str) -> String {
         format!("{}.{}", quote(keyspace), quote(self.table))
     }
 
-    /// The CREATE TABLE statement.
+    /// The CREATE TABLE statement, in the keyspace given: the columns in
+    /// model order, the primary key, then the clustering order (when a
+    /// column is DESC) and the model's options.
+    ///
+    /// ```
+    /// use cqlengine::Model;
+    ///
+    /// #[derive(Model, Debug, Clone)]
+    /// #[cql(table = "posts", options(comment = "'blog posts'"))]
+    /// struct Post {
+    ///     #[cql(partition_key)]
+    ///     author: i32,
+    ///     #[cql(clustering_key, order = "desc")]
+    ///     seq: i32,
+    ///     title: String,
+    ///     #[cql(static_column)]
+    ///     author_name: Option<String>,
+    /// }
+    ///
+    /// # fn main() {
+    /// assert_eq!(
+    ///     Post::schema().create_table_cql("blog"),
+    ///     "CREATE TABLE \"blog\".\"posts\" (\"author\" int, \"seq\" int, \"title\" text, \
+    ///      \"author_name\" text static, PRIMARY KEY ((\"author\"), \"seq\")) \
+    ///      WITH CLUSTERING ORDER BY (\"seq\" DESC) AND comment = 'blog posts'"
+    /// );
+    /// # }
+    /// ```
     pub fn create_table_cql(&self, keyspace: &str) -> String {
         let mut cql = format!("CREATE TABLE {} (", self.qualified_name(keyspace));
         for column in &self.columns {
@@ -456,12 +813,29 @@ fn column_text(column: &ColumnDef) -> String {
     format!("{}{role}", type_cql(&column.ty))
 }
 
-/// Double-quotes a CQL identifier.
+/// Double-quotes a CQL identifier, doubling the quotes inside it, so
+/// that any name (a reserved word, upper case...) is used as written.
+///
+/// ```
+/// use cqlengine::schema::quote;
+///
+/// assert_eq!(quote("order"), r#""order""#);
+/// assert_eq!(quote(r#"say "hi""#), r#""say ""hi""""#);
+/// ```
 pub fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// A column type as CQL writes it.
+/// A column type as CQL writes it (in CREATE TABLE and ALTER TABLE).
+///
+/// ```
+/// use cqlengine::driver::protocol::ColumnType;
+/// use cqlengine::schema::type_cql;
+///
+/// let ty = ColumnType::Map(Box::new(ColumnType::Varchar), Box::new(ColumnType::List(Box::new(ColumnType::Int))));
+/// assert_eq!(type_cql(&ty), "map<text, list<int>>");
+/// assert_eq!(type_cql(&ColumnType::Timeuuid), "timeuuid");
+/// ```
 pub fn type_cql(ty: &ColumnType) -> String {
     match ty {
         ColumnType::Custom(class) => format!("'{}'", class.replace('\'', "''")),

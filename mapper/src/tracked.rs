@@ -1,5 +1,17 @@
 //! Change tracking: an instance that remembers what was stored, so that
 //! saving it sends an UPDATE of the changed columns only.
+//!
+//! ```no_run
+//! # use cqlengine::{prelude::*, Model};
+//! # #[derive(Model, Debug, Clone)]
+//! # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+//! # async fn example() -> cqlengine::Result<()> {
+//! let mut ada = User::filter(user::id.eq(1)).get_tracked().await?;
+//! ada.age += 1;
+//! ada.save().await?; // UPDATE ... SET "age" = ? WHERE "id" = ?
+//! # Ok(()) }
+//! # fn main() {}
+//! ```
 
 use std::ops::{Deref, DerefMut};
 
@@ -28,7 +40,7 @@ use crate::model::Model;
 /// let mut ada = User::filter(user::id.eq(1)).get_tracked().await?;
 /// ada.name = None;
 /// assert_eq!(ada.changed_columns()?, vec!["name"]);
-/// ada.save().await?; // UPDATE users SET "name" = null WHERE "id" = 1
+/// ada.save().await?; // UPDATE ... SET "name" = null WHERE "id" = 1
 /// # Ok(())
 /// # }
 /// # fn main() {}
@@ -52,7 +64,23 @@ fn values<M: Model>(model: &M, version: ProtocolVersion) -> Result<Vec<RawValue>
 }
 
 impl<M: Model> Tracked<M> {
-    /// Tracks `model` as if its current values were the stored ones.
+    /// Tracks `model` as if its current values were the stored ones (say,
+    /// an instance just saved, or read by other means than
+    /// [`get_tracked`](crate::QuerySet::get_tracked)).
+    ///
+    /// ```
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// use cqlengine::Tracked;
+    ///
+    /// # fn main() -> cqlengine::Result<()> {
+    /// let mut ada = Tracked::loaded(User { id: 1, name: Some("Ada".into()), age: 36 })?;
+    /// assert!(ada.changed_columns()?.is_empty());
+    /// ada.age = 37;
+    /// assert_eq!(ada.changed_columns()?, ["age"]);
+    /// # Ok(()) }
+    /// ```
     pub fn loaded(model: M) -> Result<Self> {
         let version = ProtocolVersion::V2;
         let stored = values(&model, version)?;
@@ -63,7 +91,23 @@ impl<M: Model> Tracked<M> {
         })
     }
 
-    /// The CQL names of the columns that differ from the stored values.
+    /// The CQL names of the columns that differ from the stored values, in
+    /// schema order.
+    ///
+    /// ```
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # use cqlengine::Tracked;
+    /// # fn main() -> cqlengine::Result<()> {
+    /// let mut ada = Tracked::loaded(User { id: 1, name: Some("Ada".into()), age: 36 })?;
+    /// ada.name = None;
+    /// ada.age = 37;
+    /// assert_eq!(ada.changed_columns()?, ["name", "age"]);
+    /// ada.age = 36; // back to the stored value
+    /// assert_eq!(ada.changed_columns()?, ["name"]);
+    /// # Ok(()) }
+    /// ```
     pub fn changed_columns(&self) -> Result<Vec<&'static str>> {
         Ok(self
             .changed()?
@@ -84,12 +128,42 @@ impl<M: Model> Tracked<M> {
     }
 
     /// Saves the changes; returns whether a statement was sent.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let mut ada = User::filter(user::id.eq(1)).get_tracked().await?;
+    /// assert!(!ada.save().await?, "nothing changed, nothing sent");
+    /// ada.name = Some("Ada Lovelace".into());
+    /// assert!(ada.save().await?); // UPDATE ... SET "name" = ? WHERE "id" = ?
+    /// assert!(ada.changed_columns()?.is_empty());
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn save(&mut self) -> Result<bool> {
         self.save_with(|write| write).await
     }
 
     /// Saves the changes with options (TTL, timestamp, consistency, a
     /// condition...) set on the write.
+    ///
+    /// ```no_run
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # async fn example() -> cqlengine::Result<()> {
+    /// let mut ada = User::filter(user::id.eq(1)).get_tracked().await?;
+    /// let read = ada.age;
+    /// ada.age += 1;
+    /// // UPDATE ... SET "age" = ? WHERE "id" = ? IF "age" = ?: only if no one
+    /// // changed the age since it was read.
+    /// ada.save_with(|write| write.iff(user::age.eq(read)).serial_consistency(cqlengine::SERIAL))
+    ///     .await?;
+    /// # Ok(()) }
+    /// # fn main() {}
+    /// ```
     pub async fn save_with(
         &mut self,
         configure: impl for<'w> FnOnce(Write<'w, M>) -> Write<'w, M>,
@@ -111,6 +185,18 @@ impl<M: Model> Tracked<M> {
     }
 
     /// The instance, no longer tracked.
+    ///
+    /// ```
+    /// # use cqlengine::{prelude::*, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[cql(partition_key)] id: i32, #[cql(index)] name: Option<String>, age: i32 }
+    /// # use cqlengine::Tracked;
+    /// # fn main() -> cqlengine::Result<()> {
+    /// let tracked = Tracked::loaded(User { id: 1, name: None, age: 36 })?;
+    /// let user: User = tracked.into_inner();
+    /// assert_eq!(user.age, 36);
+    /// # Ok(()) }
+    /// ```
     pub fn into_inner(self) -> M {
         self.model
     }
