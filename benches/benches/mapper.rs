@@ -9,11 +9,15 @@
 //! reported throughput is requests/s. The setup is that of
 //! `benches/driver.rs`: the server on its own multi-threaded runtime, the
 //! client on a current-thread runtime driven by the benchmark thread, whose
-//! CPU time (`/proc/thread-self/schedstat`) is the client's. After each
-//! driver/mapper pair it prints the mean wall time and client CPU per
-//! request of both (measured and warm-up batches alike) and the
-//! mapper/driver ratios: the mapper's overhead (the target is at most
-//! 1.10).
+//! CPU time (`/proc/thread-self/schedstat`) is the client's.
+//!
+//! The overhead itself comes from a paired run after each driver/mapper
+//! pair: [`ROUNDS`] rounds of one batch by each client, in alternating
+//! order, so that drift on a shared machine (other jobs, frequency) falls
+//! on both alike; two criterion runs one after the other differed by more
+//! than the overhead being measured. It prints the mean wall time and
+//! client CPU per request of both and the mapper/driver ratios (the target
+//! is at most 1.10), with the lowest and highest per-round CPU ratios.
 
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
@@ -34,6 +38,8 @@ use workload::{Client, Op, Workload};
 
 /// Requests per criterion iteration.
 const BATCH: usize = 2_048;
+/// Rounds of the paired measurement (each: one batch per client).
+const ROUNDS: usize = 16;
 /// Requests in flight.
 const CONCURRENCY: [usize; 2] = [1, 64];
 /// One connection: 128 stream ids (protocol v2) hold all 64 requests.
@@ -75,49 +81,84 @@ fn mapper(c: &mut Criterion) {
         group.measurement_time(Duration::from_secs(3));
         group.throughput(Throughput::Elements(BATCH as u64));
         for concurrency in CONCURRENCY {
-            let mut totals = [Totals::default(); 2];
-            for (client, totals) in Client::ALL.into_iter().zip(&mut totals) {
+            for client in Client::ALL {
                 let name = format!("{}/concurrency_{concurrency}", client.name());
                 group.bench_function(name, |b| {
                     b.iter_custom(|iters| {
-                        let cpu_before = thread_cpu();
                         let start = Instant::now();
                         for _ in 0..iters {
-                            fixture
-                                .client
-                                .block_on(fixture.workload.run(
-                                    client,
-                                    op,
-                                    next,
-                                    BATCH,
-                                    concurrency,
-                                ))
-                                .expect("requests succeed");
-                            next += BATCH;
+                            run_batch(&fixture, client, op, &mut next, concurrency);
                         }
-                        let elapsed = start.elapsed();
-                        if let (Some((before, _)), Some((after, _))) = (cpu_before, thread_cpu()) {
-                            totals.cpu += after.saturating_sub(before);
-                        }
-                        totals.wall += elapsed;
-                        totals.requests += iters as usize * BATCH;
-                        elapsed
+                        start.elapsed()
                     })
                 });
             }
-            report(op, concurrency, &totals);
+            let (totals, per_round) = paired(&fixture, op, concurrency, &mut next);
+            report(op, concurrency, &totals, &per_round);
         }
         group.finish();
     }
 }
 
-fn report(op: Op, concurrency: usize, totals: &[Totals; 2]) {
+/// One batch of requests by `client`.
+fn run_batch(
+    fixture: &Fixture<Workload>,
+    client: Client,
+    op: Op,
+    next: &mut usize,
+    concurrency: usize,
+) {
+    fixture
+        .client
+        .block_on(fixture.workload.run(client, op, *next, BATCH, concurrency))
+        .expect("requests succeed");
+    *next += BATCH;
+}
+
+/// [`ROUNDS`] rounds of one batch per client, the order alternating:
+/// each client's totals, and each round's mapper/driver CPU ratio.
+fn paired(
+    fixture: &Fixture<Workload>,
+    op: Op,
+    concurrency: usize,
+    next: &mut usize,
+) -> ([Totals; 2], Vec<f64>) {
+    let mut totals = [Totals::default(); 2];
+    let mut per_round = Vec::with_capacity(ROUNDS);
+    for round in 0..ROUNDS {
+        let mut order = Client::ALL;
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        let mut cpu = [Duration::ZERO; 2];
+        for client in order {
+            let slot = usize::from(client == Client::Mapper);
+            let cpu_before = thread_cpu();
+            let start = Instant::now();
+            run_batch(fixture, client, op, next, concurrency);
+            totals[slot].wall += start.elapsed();
+            if let (Some((before, _)), Some((after, _))) = (cpu_before, thread_cpu()) {
+                cpu[slot] = after.saturating_sub(before);
+                totals[slot].cpu += cpu[slot];
+            }
+            totals[slot].requests += BATCH;
+        }
+        if !cpu[0].is_zero() {
+            per_round.push(cpu[1].as_secs_f64() / cpu[0].as_secs_f64());
+        }
+    }
+    (totals, per_round)
+}
+
+fn report(op: Op, concurrency: usize, totals: &[Totals; 2], per_round: &[f64]) {
     let [driver, mapper] = totals;
     let cpu = if driver.cpu.is_zero() {
         "client CPU not measured (no /proc/thread-self)".to_string()
     } else {
+        let low = per_round.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = per_round.iter().copied().fold(0.0, f64::max);
         format!(
-            "client CPU {:.2} vs {:.2} µs/request, ratio {:.3}",
+            "client CPU {:.2} vs {:.2} µs/request, ratio {:.3} (rounds {low:.3}..{high:.3})",
             mapper.cpu_us(),
             driver.cpu_us(),
             mapper.cpu_us() / driver.cpu_us()
@@ -125,13 +166,11 @@ fn report(op: Op, concurrency: usize, totals: &[Totals; 2]) {
     };
     println!(
         "MAPPER_OVERHEAD op={} concurrency={concurrency}: mapper/driver wall {:.2} vs {:.2} \
-         µs/request, ratio {:.3}; {cpu} ({} + {} requests)",
+         µs/request, ratio {:.3}; {cpu} ({ROUNDS} paired rounds of {BATCH} requests)",
         op.name(),
         mapper.wall_us(),
         driver.wall_us(),
         mapper.wall_us() / driver.wall_us(),
-        mapper.requests,
-        driver.requests,
     );
 }
 

@@ -161,6 +161,31 @@ impl<T: ColumnIndex + ?Sized> ColumnIndex for &T {
     }
 }
 
+/// A column by name, looked for first at an expected position: as fast as
+/// a position when the row's columns are in a known order (a mapper's
+/// SELECT of every column, in its model's order), and found by name like
+/// `&str` otherwise.
+///
+/// ```
+/// use cql_driver::rows::NamedAt;
+/// # fn read(row: &cql_driver::Row) -> Result<(), cql_driver::RowError> {
+/// // "name" is usually the second column of these rows.
+/// let name: String = row.get(NamedAt("name", 1))?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct NamedAt<'a>(pub &'a str, pub usize);
+
+impl sealed::Sealed for NamedAt<'_> {}
+impl ColumnIndex for NamedAt<'_> {
+    fn position(&self, columns: &[ColumnSpec]) -> Result<usize, RowError> {
+        match columns.get(self.1) {
+            Some(column) if column.name == self.0 => Ok(self.1),
+            _ => self.0.position(columns),
+        }
+    }
+}
+
 /// Whether two names are equal ignoring case (Unicode lower-casing, without
 /// allocating).
 fn eq_ignore_case(a: &str, b: &str) -> bool {

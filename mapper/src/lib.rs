@@ -349,6 +349,7 @@ pub mod __private {
         variant_column_value, write_column_value,
     };
     pub use bytes::BytesMut;
+    pub use cql_driver::rows::NamedAt;
     pub use cql_driver::{FromRow, Row, RowError};
     pub use cql_protocol::value::{IsNull, SerializeValue, ValueError};
     pub use cql_protocol::{ColumnType, ProtocolVersion, RawValue};

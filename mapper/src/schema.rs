@@ -206,7 +206,7 @@ impl ColumnDef {
     /// # }
     /// ```
     pub fn is_counter(&self) -> bool {
-        self.ty == ColumnType::Counter
+        matches!(self.ty, ColumnType::Counter)
     }
 }
 

@@ -3,6 +3,7 @@
 //! metadata and token-aware routing knows its partition key.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -296,10 +297,18 @@ pub(crate) enum Shape {
 /// filters' columns, operators and markers, the order, the limit and the
 /// flags. Two query sets of one model with equal shapes send the same
 /// text, so the text (and the checks it passed) can be reused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SelectShape {
     codes: [u32; SelectShape::CAPACITY],
     len: u8,
+}
+
+impl std::hash::Hash for SelectShape {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // The unused codes are all zero: only the used ones tell shapes
+        // apart.
+        self.codes[..usize::from(self.len)].hash(state);
+    }
 }
 
 impl SelectShape {
@@ -322,7 +331,55 @@ impl SelectShape {
 
 /// Cached texts by model (its static schema's address) and shape, each
 /// with the keyspaces it was built for.
-type TextCache = HashMap<(usize, Shape), Vec<(Box<str>, Arc<str>)>>;
+type TextCache =
+    HashMap<(usize, Shape), Vec<(Box<str>, Arc<str>)>, BuildHasherDefault<ShapeHasher>>;
+
+/// A multiply-rotate hash (FxHash's) for the text cache's keys: small
+/// numbers made by the mapper itself, not by a client, so SipHash's
+/// protection against chosen collisions buys nothing there, and costs
+/// more than the rest of the lookup.
+#[derive(Default)]
+pub(crate) struct ShapeHasher(u64);
+
+impl ShapeHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for ShapeHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+}
 
 /// How many texts may be cached in all; beyond it texts are built every
 /// time (still correct, only slower).

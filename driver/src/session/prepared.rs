@@ -7,6 +7,7 @@
 //! lookup per execution.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::statement::PreparedStatement;
@@ -17,17 +18,49 @@ use crate::statement::PreparedStatement;
 struct Entry {
     text: Arc<str>,
     statements: Vec<PreparedStatement>,
+    /// Other `Arc`s of the same text, found by address too.
+    aliases: Vec<Arc<str>>,
 }
+
+/// How many other `Arc<str>`s of an entry's text are remembered by
+/// address (callers that keep their own copy of a text prepared by someone
+/// else); a caller that makes a new `Arc` for every query only fills
+/// these, then is found by content.
+const ALIASES_PER_ENTRY: usize = 4;
 
 /// Prepared statements by text and keyspace. Entries are never removed (a
 /// statement stays prepared for the session's life, as in the DataStax
-/// drivers), so an entry's text keeps its address for the cache's life.
+/// drivers), and each holds the texts it is found by address with, so no
+/// other text can take one of those addresses while the cache exists.
 #[derive(Debug, Default)]
 pub(crate) struct PreparedCache {
     entries: Vec<Entry>,
     by_text: HashMap<Arc<str>, usize>,
-    /// The address of each entry's own text.
-    by_address: HashMap<usize, usize>,
+    /// The address of each entry's texts (its own, and its aliases').
+    by_address: HashMap<usize, usize, BuildHasherDefault<AddressHasher>>,
+}
+
+/// Hashes an address by multiplying it: addresses are already spread, and
+/// SipHash would cost more than the lookup it serves.
+#[derive(Debug, Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(26);
+    }
 }
 
 fn address(text: &Arc<str>) -> usize {
@@ -37,16 +70,24 @@ fn address(text: &Arc<str>) -> usize {
 impl PreparedCache {
     /// The statement prepared from `text` in `keyspace`, if any.
     pub(crate) fn get(
-        &self,
+        &mut self,
         text: &Arc<str>,
         keyspace: Option<&Arc<str>>,
     ) -> Option<&PreparedStatement> {
+        // The entry holds every text it is found by address with, so no
+        // other text can have that address: the same address is the same
+        // text.
         let index = match self.by_address.get(&address(text)) {
-            // The entry holds its text, so no other text can have that
-            // address while the entry exists: the same address is the same
-            // text.
-            Some(&index) if Arc::ptr_eq(&self.entries[index].text, text) => index,
-            _ => *self.by_text.get(&**text)?,
+            Some(&index) => index,
+            None => {
+                let index = *self.by_text.get(&**text)?;
+                let entry = &mut self.entries[index];
+                if entry.aliases.len() < ALIASES_PER_ENTRY {
+                    entry.aliases.push(text.clone());
+                    self.by_address.insert(address(text), index);
+                }
+                index
+            }
         };
         self.entries[index]
             .statements
@@ -65,6 +106,7 @@ impl PreparedCache {
                 self.entries.push(Entry {
                     text: statement.text.clone(),
                     statements: Vec::new(),
+                    aliases: Vec::new(),
                 });
                 index
             }
@@ -129,6 +171,27 @@ mod tests {
         assert_eq!(cache.get(&text, None).unwrap().id[0], 3);
         assert_eq!(cache.get(&text, Some(&ks)).unwrap().id[0], 2);
         assert_eq!(cache.texts().len(), 1);
+    }
+
+    #[test]
+    fn copies_of_a_text_are_remembered_by_address_up_to_a_bound() {
+        let text: Arc<str> = Arc::from("SELECT * FROM t");
+        let mut cache = PreparedCache::default();
+        cache.insert(statement(&text, None, 1));
+        let copies: Vec<Arc<str>> = (0..ALIASES_PER_ENTRY + 2)
+            .map(|_| Arc::from(&*text))
+            .collect();
+        for copy in &copies {
+            assert_eq!(cache.get(copy, None).unwrap().id[0], 1);
+        }
+        // The entry's own text, and the first copies, by address.
+        assert_eq!(cache.by_address.len(), 1 + ALIASES_PER_ENTRY);
+        assert!(cache.by_address.contains_key(&address(&copies[0])));
+        assert!(!cache
+            .by_address
+            .contains_key(&address(&copies[ALIASES_PER_ENTRY])));
+        // The later copies are still found, by content.
+        assert_eq!(cache.get(copies.last().unwrap(), None).unwrap().id[0], 1);
     }
 
     #[test]

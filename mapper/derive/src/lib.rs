@@ -399,10 +399,15 @@ fn validations(slots: &[Slot], columns: &TokenStream2, model: &TokenStream2) -> 
 }
 
 /// The field initializers of `FromRow`, reading `row`.
-fn reads(slots: &[Slot]) -> Vec<TokenStream2> {
+/// The reads of each field from `row`. A model's own columns (`hinted`)
+/// are looked for first where a SELECT of every column has them, its
+/// schema position; a group's, by name.
+fn reads(slots: &[Slot], hinted: bool) -> Vec<TokenStream2> {
+    let layout = layout(slots);
     slots
         .iter()
-        .map(|slot| {
+        .zip(&layout.starts)
+        .map(|(slot, start)| {
             let f = match slot {
                 Slot::Column(f) => f,
                 Slot::Group(group) => {
@@ -417,7 +422,12 @@ fn reads(slots: &[Slot]) -> Vec<TokenStream2> {
             let field = &f.ident;
             let name = &f.db_name;
             let ty = &f.ty;
-            let get = quote_spanned!(ty.span()=> row.get::<#ty>(#name)?);
+            let at = if hinted {
+                quote!(::cqlengine::__private::NamedAt(#name, #start))
+            } else {
+                quote!(#name)
+            };
+            let get = quote_spanned!(ty.span()=> row.get::<#ty>(#at)?);
             match &f.default {
                 None => quote!(#field: #get,),
                 Some(fill) => {
@@ -433,7 +443,7 @@ fn reads(slots: &[Slot]) -> Vec<TokenStream2> {
                         quote!(::core::option::Option::Some(::core::option::Option::None) => #fill,)
                     };
                     quote! {
-                        #field: match row.raw(#name) {
+                        #field: match row.raw(#at) {
                             ::core::option::Option::None => #fill,
                             #null_arm
                             ::core::option::Option::Some(_) => #get,
@@ -551,7 +561,7 @@ fn expand(model: &ModelDef) -> TokenStream2 {
     };
 
     let validations = validations(&model.slots, &quote!(schema.columns), &quote!(#model_name));
-    let reads = reads(&model.slots);
+    let reads = reads(&model.slots, true);
 
     let vis = &model.vis;
     let module = &model.module;
@@ -756,7 +766,7 @@ fn expand_group(group: &GroupDef) -> TokenStream2 {
     let defs = column_defs(&group.slots, false);
     let (value_consts, value_arms) = value_arms(&group.slots, &quote!(ty));
     let validations = validations(&group.slots, &quote!(columns), &quote!(model));
-    let reads = reads(&group.slots);
+    let reads = reads(&group.slots, false);
 
     // The names, as segments: runs of this group's columns, and the names
     // of the groups it flattens.
