@@ -345,8 +345,8 @@ pub use schema::{ClusteringOrder, ColumnDef, ColumnRole, ModelSchema};
 pub mod __private {
     pub use crate::group::{concat_names, implicit_partition_key, read_group, union_index};
     pub use crate::model::{
-        check_discriminator, column_value_is_null, field_value as to_raw_value, select_variant,
-        variant_column_value, write_column_value,
+        check_discriminator, column_out_of_range, column_value_is_null,
+        field_value as to_raw_value, select_variant, variant_column_value, write_column_value,
     };
     pub use bytes::BytesMut;
     pub use cql_driver::rows::NamedAt;
@@ -555,14 +555,13 @@ pub use named::{NamedColumn, NamedFilter, NamedKeyspace, NamedQuerySet, NamedTab
 
 /// The traits and types most code needs: `use cqlengine::prelude::*;`.
 ///
-/// It brings the [`Model`] trait but not the derive macro of the same
-/// name: derive with `#[derive(cqlengine::Model)]`, or also import
-/// `cqlengine::Model`, which names both.
+/// It brings the [`Model`] and [`ColumnGroup`] traits' derives too
+/// (`#[derive(Model)]`, `#[derive(Columns)]`).
 ///
 /// ```no_run
-/// use cqlengine::prelude::*; // Column, Filter, Op, Model, ModelExt, QuerySet
+/// use cqlengine::prelude::*; // Column, Filter, Op, Model, Columns, ModelExt, QuerySet
 ///
-/// #[derive(cqlengine::Model, Debug, Clone)]
+/// #[derive(Model, Debug, Clone)]
 /// struct User {
 ///     #[cql(partition_key)]
 ///     id: i32,
@@ -584,8 +583,9 @@ pub use named::{NamedColumn, NamedFilter, NamedKeyspace, NamedQuerySet, NamedTab
 pub mod prelude {
     pub use crate::column::{Column, Filter, Op};
     pub use crate::dml::ModelExt;
-    pub use crate::model::Model;
     pub use crate::query::QuerySet;
+    // The traits and the derives of the same names.
+    pub use crate::{Columns, Model};
 }
 pub mod tracked;
 

@@ -679,3 +679,14 @@ pub fn column_value_is_null<M: Model>(
         RawValue::Value(_)
     ))
 }
+
+/// The error of a `column_value` for an index past the last column of the
+/// model or group named `owner`, which has `columns` columns.
+#[doc(hidden)]
+pub fn column_out_of_range(owner: &'static str, index: usize, columns: usize) -> ValueError {
+    ValueError::OutOfRange {
+        rust_type: owner,
+        cql_type: ColumnType::Int,
+        value: format!("column index {index} ({owner} has {columns} columns)"),
+    }
+}

@@ -339,7 +339,10 @@ impl ModelSchema {
     /// # fn main() {
     /// let (index, column) = Cat::schema().discriminator().unwrap();
     /// assert_eq!((index, column.name), (1, "kind"));
-    /// assert_eq!(Cat::schema().discriminator_value, Some("cat"));
+    /// assert_eq!(
+    ///     Cat::schema().discriminator_value,
+    ///     Some(cqlengine::DiscriminatorValue::Text("cat"))
+    /// );
     /// # }
     /// ```
     pub fn discriminator(&self) -> Option<(usize, &ColumnDef)> {

@@ -1678,3 +1678,64 @@ fn integer_discriminator_variants_are_checked() {
         "{m}"
     );
 }
+
+/// cqlengine refuses columns named like `BaseModel` members (`save`,
+/// `filter`, `objects`...), because in Python a column is a class
+/// attribute and would hide the method. A Rust field and a method live in
+/// different namespaces, and the column constants are in the model's own
+/// module, so such names are plain columns here and every entry point
+/// still works.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[cql(table = "clashes")]
+struct Clashes {
+    #[cql(partition_key)]
+    objects: i32,
+    filter: String,
+    save: i64,
+    delete: bool,
+    update: Option<String>,
+    ttl: i32,
+    timeout: i32,
+    using: String,
+}
+
+#[test]
+fn columns_may_be_named_like_mapper_methods() {
+    use cqlengine::prelude::*;
+
+    let names: Vec<&str> = Clashes::schema().columns.iter().map(|c| c.name).collect();
+    assert_eq!(
+        names,
+        ["objects", "filter", "save", "delete", "update", "ttl", "timeout", "using"]
+    );
+    let row = Clashes {
+        objects: 1,
+        filter: "f".into(),
+        save: 2,
+        delete: true,
+        update: None,
+        ttl: 3,
+        timeout: 4,
+        using: "u".into(),
+    };
+    // The fields, the typed columns and the methods of the same names.
+    assert_eq!((row.objects, row.save), (1, 2));
+    let query = Clashes::objects()
+        .filter(clashes::filter.eq("f"))
+        .filter(clashes::objects.eq(1))
+        .allow_filtering();
+    assert_eq!(
+        format!("{:?}", clashes::save.gt(1)),
+        "Filter(Column(2) > ?)"
+    );
+    let write = row
+        .save()
+        .ttl(60)
+        .timeout(std::time::Duration::from_secs(1));
+    drop((
+        query,
+        write,
+        row.delete(),
+        row.update_fields(vec![clashes::ttl.set(5)]),
+    ));
+}

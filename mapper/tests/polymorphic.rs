@@ -9,8 +9,10 @@
 
 use std::net::Ipv4Addr;
 
-use cql_testcluster::cluster::TestCluster;
-use cqlengine::driver::Session;
+mod support;
+
+use support::Harness;
+
 use cqlengine::management::{create_keyspace_simple, sync_table};
 use cqlengine::prelude::*;
 use cqlengine::{MapperError, Model};
@@ -142,37 +144,6 @@ fn dog(id: i32, name: &str) -> Dog {
     }
 }
 
-struct Harness {
-    cluster: TestCluster,
-    session: Session,
-}
-
-impl Harness {
-    /// The texts the cluster was asked to prepare or run, from `from` on.
-    fn statements(&self, from: usize) -> Vec<String> {
-        self.cluster
-            .activity()
-            .entries()
-            .into_iter()
-            .filter_map(|e| e.query)
-            .skip(from)
-            .collect()
-    }
-
-    fn mark(&self) -> usize {
-        self.statements(0).len()
-    }
-
-    /// The SELECTs on `table` sent since `from`.
-    fn selects(&self, from: usize, table: &str) -> Vec<String> {
-        let needle = format!("\"{table}\"");
-        self.statements(from)
-            .into_iter()
-            .filter(|q| q.starts_with("SELECT") && q.contains(&needle))
-            .collect()
-    }
-}
-
 fn is_definition_error<T: std::fmt::Debug>(result: Result<T, MapperError>) -> bool {
     match result {
         Err(MapperError::ModelDefinition { model, message }) => {
@@ -186,20 +157,7 @@ fn is_definition_error<T: std::fmt::Debug>(result: Result<T, MapperError>) -> bo
 
 #[tokio::test]
 async fn polymorphic_models_end_to_end() {
-    let cluster = TestCluster::builder()
-        .address(Ipv4Addr::new(127, 0, 115, 1))
-        .nodes(1)
-        .start()
-        .await
-        .expect("cluster");
-    let session = Session::builder()
-        .contact_point("127.0.115.1")
-        .port(cluster.port())
-        .build()
-        .await
-        .expect("session");
-    cqlengine::connection::register_session(CONN, session.clone(), Some("zoo"), false);
-    let h = Harness { cluster, session };
+    let h = Harness::start(Ipv4Addr::new(127, 0, 115, 1), CONN, "zoo").await;
 
     assert!(create_keyspace_simple("zoo", 1, true, Some(CONN))
         .await
@@ -345,7 +303,7 @@ async fn indexed_discriminator_is_filtered_by_the_server(h: &Harness) {
     );
     let first = Dog::objects().using(CONN).first().await.unwrap().unwrap();
     assert_eq!(first.kind, "dog");
-    let selects = h.selects(from, "animals");
+    let selects = h.sent(from, "SELECT", "animals");
     assert!(
         selects.contains(
             &"SELECT \"id\", \"kind\", \"name\", \"lives\" FROM \"zoo\".\"animals\" WHERE \"kind\" = ?"
@@ -356,7 +314,7 @@ async fn indexed_discriminator_is_filtered_by_the_server(h: &Harness) {
     // (The same text as `Animal`'s own count on kind, prepared earlier:
     // the driver's cache does not prepare it again.)
     assert!(h
-        .selects(0, "animals")
+        .sent(0, "SELECT", "animals")
         .contains(&"SELECT COUNT(*) FROM \"zoo\".\"animals\" WHERE \"kind\" = ?".to_string()));
 
     // With the partition key: ALLOW FILTERING is added.
@@ -372,7 +330,7 @@ async fn indexed_discriminator_is_filtered_by_the_server(h: &Harness) {
         matches!(err, MapperError::DoesNotExist { model: "Cat" }),
         "{err}"
     );
-    let selects = h.selects(from, "animals");
+    let selects = h.sent(from, "SELECT", "animals");
     assert!(
         selects.contains(
             &"SELECT \"id\", \"kind\", \"name\", \"lives\" FROM \"zoo\".\"animals\" \
@@ -475,7 +433,7 @@ async fn plain_discriminator_is_filtered_client_side(h: &Harness) {
         .await;
     // Circle.kind has no default, so the discriminator must be read.
     assert_eq!(radii.unwrap().len(), 5);
-    let selects = h.selects(from, "shapes");
+    let selects = h.sent(from, "SELECT", "shapes");
     assert!(
         selects.iter().all(|q| !q.contains("WHERE \"kind\"")
             && !q.contains("LIMIT 2 ")
@@ -535,7 +493,7 @@ async fn partition_key_discriminator(h: &Harness) {
             .unwrap(),
         1
     );
-    let selects = h.selects(from, "pets");
+    let selects = h.sent(from, "SELECT", "pets");
     assert!(
         selects.contains(
             &"SELECT \"owner\", \"kind\", \"name\" FROM \"zoo\".\"pets\" \

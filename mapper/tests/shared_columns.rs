@@ -11,9 +11,11 @@
 
 use std::net::Ipv4Addr;
 
-use cql_testcluster::cluster::TestCluster;
+mod support;
+
+use support::Harness;
+
 use cqlengine::driver::protocol::value::CqlTimestamp;
-use cqlengine::driver::Session;
 use cqlengine::management::{create_keyspace_simple, sync_table};
 use cqlengine::prelude::*;
 use cqlengine::{ClusteringOrder, Columns, MapperError, Model};
@@ -167,61 +169,9 @@ fn post(blog: i32, at: i64, title: &str, author: &str) -> Post {
     }
 }
 
-struct Harness {
-    cluster: TestCluster,
-    session: Session,
-}
-
-impl Harness {
-    /// The texts the cluster was asked to prepare or run, from `from` on.
-    fn statements(&self, from: usize) -> Vec<String> {
-        self.cluster
-            .activity()
-            .entries()
-            .into_iter()
-            .filter_map(|e| e.query)
-            .skip(from)
-            .collect()
-    }
-
-    fn mark(&self) -> usize {
-        self.statements(0).len()
-    }
-
-    /// The statements starting with `verb` on `table` sent since `from`.
-    fn sent(&self, from: usize, verb: &str, table: &str) -> Vec<String> {
-        let needle = format!("\"{table}\"");
-        self.statements(from)
-            .into_iter()
-            .filter(|q| q.starts_with(verb) && q.contains(&needle))
-            .collect()
-    }
-
-    fn table(&self, name: &str) -> cqlengine::driver::metadata::TableMetadata {
-        self.session
-            .cluster_metadata()
-            .table(KS, name)
-            .cloned()
-            .unwrap_or_else(|| panic!("{name} in the metadata"))
-    }
-}
-
 #[tokio::test]
 async fn shared_columns_end_to_end() {
-    let cluster = TestCluster::builder()
-        .address(Ipv4Addr::new(127, 0, 120, 1))
-        .nodes(1)
-        .start()
-        .await
-        .expect("cluster");
-    let session = Session::builder()
-        .contact_point("127.0.120.1")
-        .port(cluster.port())
-        .build()
-        .await
-        .expect("session");
-    cqlengine::connection::register_session(CONN, session.clone(), Some(KS), false);
-    let h = Harness { cluster, session };
+    let h = Harness::start(Ipv4Addr::new(127, 0, 120, 1), CONN, KS).await;
     assert!(create_keyspace_simple(KS, 1, true, Some(CONN))
         .await
         .unwrap());
@@ -250,13 +200,13 @@ async fn sync_creates_the_groups_columns(h: &Harness) {
     let again = sync_table::<Post>(None, Some(CONN)).await.unwrap();
     assert!(!again.created && again.added_columns.is_empty() && again.created_indexes.is_empty());
 
-    let posts = h.table("posts");
+    let posts = h.table(KS, "posts");
     let columns: Vec<&str> = posts.columns.keys().map(String::as_str).collect();
     assert_eq!(columns, ["at", "author", "blog", "created", "rev", "title"]);
     assert_eq!(posts.partition_key, ["blog"]);
     assert_eq!(posts.clustering_key.len(), 1);
     assert_eq!(posts.clustering_key[0].0, "at");
-    let comments = h.table("comments");
+    let comments = h.table(KS, "comments");
     let columns: Vec<&str> = comments.columns.keys().map(String::as_str).collect();
     assert_eq!(columns, ["author", "body", "created", "id", "rev"]);
     assert_eq!(comments.partition_key, ["id"]);
@@ -565,7 +515,7 @@ async fn int_discriminator_enum(h: &Harness) {
     let report = sync_table::<Event>(None, Some(CONN)).await.unwrap();
     assert!(report.created);
     assert_eq!(report.created_indexes, ["kind", "author"]);
-    let events = h.table("events");
+    let events = h.table(KS, "events");
     assert_eq!(
         events.columns["kind"].ty,
         cqlengine::__private::ColumnType::Int

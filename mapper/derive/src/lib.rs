@@ -673,15 +673,7 @@ fn expand(model: &ModelDef) -> TokenStream2 {
                 match index {
                     #(#value_arms)*
                     _ => ::core::result::Result::Err(
-                        ::cqlengine::__private::ValueError::OutOfRange {
-                            rust_type: #model_name,
-                            cql_type: ::cqlengine::__private::ColumnType::Int,
-                            value: ::std::format!(
-                                "column index {} (the model has {} columns)",
-                                index,
-                                #total,
-                            ),
-                        },
+                        ::cqlengine::__private::column_out_of_range(#model_name, index, #total),
                     ),
                 }
             }
@@ -882,15 +874,7 @@ fn expand_group(group: &GroupDef) -> TokenStream2 {
                 match index {
                     #(#value_arms)*
                     _ => ::core::result::Result::Err(
-                        ::cqlengine::__private::ValueError::OutOfRange {
-                            rust_type: #group_name,
-                            cql_type: ::cqlengine::__private::ColumnType::Int,
-                            value: ::std::format!(
-                                "column index {} (the group has {} columns)",
-                                index,
-                                #total,
-                            ),
-                        },
+                        ::cqlengine::__private::column_out_of_range(#group_name, index, #total),
                     ),
                 }
             }
