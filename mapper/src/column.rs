@@ -57,6 +57,35 @@ use crate::model::{CqlColumn, Model};
 /// ```
 pub type BoxedValue = Box<dyn SerializeValue + Send + Sync>;
 
+/// The values of a filter or an assignment: most have one, which takes no
+/// second allocation.
+pub(crate) enum Values {
+    One(BoxedValue),
+    Many(Vec<BoxedValue>),
+}
+
+impl Values {
+    /// The values, in the order of their markers.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, BoxedValue> {
+        match self {
+            Values::One(value) => std::slice::from_ref(value).iter(),
+            Values::Many(values) => values.iter(),
+        }
+    }
+}
+
+impl From<BoxedValue> for Values {
+    fn from(value: BoxedValue) -> Self {
+        Values::One(value)
+    }
+}
+
+impl From<Vec<BoxedValue>> for Values {
+    fn from(values: Vec<BoxedValue>) -> Self {
+        Values::Many(values)
+    }
+}
+
 /// A column of model `M` whose Rust type is `T` (without `Option`).
 ///
 /// The derive makes one per field, in a module named after the model
@@ -224,7 +253,7 @@ pub struct Filter<M> {
     pub(crate) target: Target,
     pub(crate) op: Op,
     pub(crate) rhs: Rhs,
-    pub(crate) values: Vec<BoxedValue>,
+    pub(crate) values: Values,
     marker: PhantomData<fn() -> M>,
 }
 
@@ -241,12 +270,12 @@ impl<M> fmt::Debug for Filter<M> {
 }
 
 impl<M> Filter<M> {
-    pub(crate) fn new(target: Target, op: Op, rhs: Rhs, values: Vec<BoxedValue>) -> Self {
+    pub(crate) fn new(target: Target, op: Op, rhs: Rhs, values: impl Into<Values>) -> Self {
         Filter {
             target,
             op,
             rhs,
-            values,
+            values: values.into(),
             marker: PhantomData,
         }
     }
@@ -270,7 +299,7 @@ pub struct Assignment<M> {
     pub(crate) index: usize,
     /// CQL of the assignment with `?` markers, the column name quoted.
     pub(crate) cql: String,
-    pub(crate) values: Vec<BoxedValue>,
+    pub(crate) values: Values,
     marker: PhantomData<fn() -> M>,
 }
 
@@ -281,11 +310,11 @@ impl<M> fmt::Debug for Assignment<M> {
 }
 
 impl<M> Assignment<M> {
-    fn new(index: usize, cql: String, values: Vec<BoxedValue>) -> Self {
+    fn new(index: usize, cql: String, values: impl Into<Values>) -> Self {
         Assignment {
             index,
             cql,
-            values,
+            values: values.into(),
             marker: PhantomData,
         }
     }
@@ -358,7 +387,7 @@ impl<M, T> Column<M, T> {
 impl<M: Model, T: CqlColumn + 'static> Column<M, T> {
     fn compare(self, op: Op, value: impl Into<T>) -> Filter<M> {
         let value: BoxedValue = Box::new(value.into());
-        Filter::new(Target::Column(self.index), op, Rhs::Marker, vec![value])
+        Filter::new(Target::Column(self.index), op, Rhs::Marker, value)
     }
 
     /// `column = value`
@@ -489,7 +518,7 @@ impl<M: Model, T: CqlColumn + 'static> Column<M, T> {
         Assignment::new(
             self.index,
             format!("{} = ?", self.quoted()),
-            vec![Box::new(value.into())],
+            Box::new(value.into()) as BoxedValue,
         )
     }
 
@@ -510,7 +539,7 @@ impl<M: Model, T: CqlColumn + 'static> Column<M, T> {
         Assignment::new(
             self.index,
             format!("{} = ?", self.quoted()),
-            vec![Box::new(None::<T>)],
+            Box::new(None::<T>) as BoxedValue,
         )
     }
 }
@@ -570,7 +599,12 @@ impl<M: Model> Column<M, Uuid> {
             TimeUuidBound::Min(t) => (Rhs::MinTimeUuid, t),
             TimeUuidBound::Max(t) => (Rhs::MaxTimeUuid, t),
         };
-        Filter::new(Target::Column(self.index), op, rhs, vec![Box::new(time)])
+        Filter::new(
+            Target::Column(self.index),
+            op,
+            rhs,
+            Box::new(time) as BoxedValue,
+        )
     }
 }
 
@@ -588,7 +622,11 @@ impl<M: Model, T: CqlColumn + 'static> Column<M, Vec<T>> {
     /// ```
     pub fn append(self, values: Vec<T>) -> Assignment<M> {
         let q = self.quoted();
-        Assignment::new(self.index, format!("{q} = {q} + ?"), vec![Box::new(values)])
+        Assignment::new(
+            self.index,
+            format!("{q} = {q} + ?"),
+            Box::new(values) as BoxedValue,
+        )
     }
 
     /// `SET column = [values] + column`
@@ -604,7 +642,11 @@ impl<M: Model, T: CqlColumn + 'static> Column<M, Vec<T>> {
     /// ```
     pub fn prepend(self, values: Vec<T>) -> Assignment<M> {
         let q = self.quoted();
-        Assignment::new(self.index, format!("{q} = ? + {q}"), vec![Box::new(values)])
+        Assignment::new(
+            self.index,
+            format!("{q} = ? + {q}"),
+            Box::new(values) as BoxedValue,
+        )
     }
 }
 
@@ -625,7 +667,7 @@ assert_eq!(format!(\"{tag:?}\"), r#\"Assignment(\"tags\" = \"tags\" + ?)\"#);
 ```")]
             pub fn add_items(self, values: $set<T>) -> Assignment<M> {
                 let q = self.quoted();
-                Assignment::new(self.index, format!("{q} = {q} + ?"), vec![Box::new(values)])
+                Assignment::new(self.index, format!("{q} = {q} + ?"), Box::new(values) as BoxedValue)
             }
 
             /// `SET column = column - {values}`
@@ -642,7 +684,7 @@ assert_eq!(format!(\"{untag:?}\"), r#\"Assignment(\"tags\" = \"tags\" - ?)\"#);
 ```")]
             pub fn remove_items(self, values: $set<T>) -> Assignment<M> {
                 let q = self.quoted();
-                Assignment::new(self.index, format!("{q} = {q} - ?"), vec![Box::new(values)])
+                Assignment::new(self.index, format!("{q} = {q} - ?"), Box::new(values) as BoxedValue)
             }
         }
     };
@@ -694,7 +736,11 @@ impl<M: Model, K: CqlColumn + Ord + 'static, V: CqlColumn + 'static> Column<M, B
     /// ```
     pub fn remove_keys(self, keys: BTreeSet<K>) -> Assignment<M> {
         let q = self.quoted();
-        Assignment::new(self.index, format!("{q} = {q} - ?"), vec![Box::new(keys)])
+        Assignment::new(
+            self.index,
+            format!("{q} = {q} - ?"),
+            Box::new(keys) as BoxedValue,
+        )
     }
 }
 
@@ -715,7 +761,11 @@ impl<M: Model> Column<M, i64> {
     /// ```
     pub fn incr(self, delta: i64) -> Assignment<M> {
         let q = self.quoted();
-        Assignment::new(self.index, format!("{q} = {q} + ?"), vec![Box::new(delta)])
+        Assignment::new(
+            self.index,
+            format!("{q} = {q} + ?"),
+            Box::new(delta) as BoxedValue,
+        )
     }
 
     /// `SET column = column - delta` (counters).
@@ -731,7 +781,11 @@ impl<M: Model> Column<M, i64> {
     /// ```
     pub fn decr(self, delta: i64) -> Assignment<M> {
         let q = self.quoted();
-        Assignment::new(self.index, format!("{q} = {q} - ?"), vec![Box::new(delta)])
+        Assignment::new(
+            self.index,
+            format!("{q} = {q} - ?"),
+            Box::new(delta) as BoxedValue,
+        )
     }
 }
 
@@ -752,5 +806,10 @@ impl<M: Model> Column<M, i64> {
 /// # }
 /// ```
 pub fn token<M: Model>(op: Op, token: i64) -> Filter<M> {
-    Filter::new(Target::Token, op, Rhs::Marker, vec![Box::new(token)])
+    Filter::new(
+        Target::Token,
+        op,
+        Rhs::Marker,
+        Box::new(token) as BoxedValue,
+    )
 }

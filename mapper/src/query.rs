@@ -693,7 +693,7 @@ impl<M: Model> QuerySet<M> {
             FilterTarget::Column(index),
             Op::Eq,
             Rhs::Marker,
-            vec![Box::new(value)],
+            Box::new(value) as crate::column::BoxedValue,
         )));
     }
 
@@ -750,11 +750,11 @@ impl<M: Model> QuerySet<M> {
             | u32::from(self.distinct) << 1
             | u32::from(limit.is_some()) << 2
             | u32::from(self.limit.is_some()) << 3;
-        let mut shape = SelectShape::new()
-            .push(flags)?
-            .push(limit.unwrap_or(0))?
-            .push(self.limit.unwrap_or(0))?
-            .push(u32::try_from(self.filters.len()).ok()?)?;
+        let mut shape = SelectShape::new();
+        shape.push(flags)?;
+        shape.push(limit.unwrap_or(0))?;
+        shape.push(self.limit.unwrap_or(0))?;
+        shape.push(u32::try_from(self.filters.len()).ok()?)?;
         for filter in &self.filters {
             let target = match filter.target {
                 FilterTarget::Token => 0,
@@ -766,13 +766,13 @@ impl<M: Model> QuerySet<M> {
                 Rhs::MaxTimeUuid => 2,
                 Rhs::Markers(n) => u32::try_from(n).ok()?.checked_add(3)?,
             };
-            shape = shape.push(target)?.push(filter.op as u32)?.push(rhs)?;
+            shape.push(target)?;
+            shape.push(filter.op as u32)?;
+            shape.push(rhs)?;
         }
         for (index, order) in &self.order_by {
-            let index = u32::try_from(*index).ok()?;
-            shape = shape
-                .push(index)?
-                .push(u32::from(*order == ClusteringOrder::Desc))?;
+            shape.push(u32::try_from(*index).ok()?)?;
+            shape.push(u32::from(*order == ClusteringOrder::Desc))?;
         }
         Some(shape)
     }

@@ -322,10 +322,10 @@ impl SelectShape {
     }
 
     /// Adds a code; `None` once the shape is too long to cache.
-    pub(crate) fn push(mut self, code: u32) -> Option<Self> {
+    pub(crate) fn push(&mut self, code: u32) -> Option<()> {
         *self.codes.get_mut(usize::from(self.len))? = code;
         self.len += 1;
-        Some(self)
+        Some(())
     }
 }
 

@@ -211,7 +211,7 @@ impl Session {
             .get(query.shared_text(), keyspace.as_ref())
             .cloned();
         if let Some(mut statement) = cached {
-            statement.options = query.options().clone();
+            statement.options = query.into_options();
             return Ok(statement);
         }
         let timeout = query

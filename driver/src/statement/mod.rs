@@ -166,6 +166,11 @@ impl Query {
         &self.text
     }
 
+    /// The options, without the text.
+    pub(crate) fn into_options(self) -> StatementOptions {
+        self.options
+    }
+
     option_setters!();
 }
 
