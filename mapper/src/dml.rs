@@ -527,9 +527,12 @@ impl<'a, M: Model> Write<'a, M> {
         version: cql_protocol::ProtocolVersion,
     ) -> Result<Cql<'_>> {
         let schema = M::schema();
-        let table = cached_text(schema, keyspace, Shape::Table, || {
-            schema.qualified_name(keyspace)
-        });
+        // Not for an INSERT, whose whole text is cached by its shape.
+        let table = || {
+            cached_text(schema, keyspace, Shape::Table, || {
+                schema.qualified_name(keyspace)
+            })
+        };
         match &self.kind {
             Kind::Insert => {
                 if schema.is_counter_table() {
@@ -612,7 +615,7 @@ impl<'a, M: Model> Write<'a, M> {
                     )));
                 }
                 self.model.validate()?;
-                let mut cql = Cql::new(format!("UPDATE {table}"));
+                let mut cql = Cql::new(format!("UPDATE {}", table()));
                 self.using_clause(&mut cql, true)?;
                 cql.text.push_str(" SET ");
                 let sets: Vec<&str> = assignments.iter().map(|a| a.cql.as_str()).collect();
@@ -630,7 +633,7 @@ impl<'a, M: Model> Write<'a, M> {
                     return Err(Self::invalid("an update needs at least one column"));
                 }
                 self.model.validate()?;
-                let mut cql = Cql::new(format!("UPDATE {table}"));
+                let mut cql = Cql::new(format!("UPDATE {}", table()));
                 self.using_clause(&mut cql, true)?;
                 let mut sets = Vec::new();
                 for &index in columns {
@@ -651,7 +654,7 @@ impl<'a, M: Model> Write<'a, M> {
                 Ok(cql)
             }
             Kind::Delete => {
-                let mut cql = Cql::new(format!("DELETE FROM {table}"));
+                let mut cql = Cql::new(format!("DELETE FROM {}", table()));
                 self.using_clause(&mut cql, false)?;
                 self.key_clause(&mut cql)?;
                 self.condition_clause(&mut cql)?;

@@ -315,8 +315,7 @@ pub trait Model: FromRow + Send + Sync + Sized + 'static {
         version: ProtocolVersion,
         out: &mut bytes::BytesMut,
     ) -> Result<IsNull, ValueError> {
-        let _ = ty;
-        write_column_value(self, index, version, out)
+        write_column_value(self, index, ty, version, out)
     }
 
     /// Whether the field of column `index` is null (an INSERT leaves it
@@ -655,16 +654,13 @@ pub(crate) fn detached(value: RawValue) -> RawValue {
 pub fn write_column_value<M: Model>(
     model: &M,
     index: usize,
+    ty: &ColumnType,
     version: ProtocolVersion,
     out: &mut bytes::BytesMut,
 ) -> Result<IsNull, ValueError> {
-    match model.column_value(index, version)? {
-        RawValue::Value(bytes) => {
-            out.extend_from_slice(&bytes);
-            Ok(IsNull::No)
-        }
-        _ => Ok(IsNull::Yes),
-    }
+    model
+        .column_value(index, version)?
+        .serialize(ty, version, out)
 }
 
 /// [`Model::column_is_null`] through [`Model::column_value`].

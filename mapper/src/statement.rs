@@ -60,11 +60,7 @@ impl SerializeValue for Bound<'_> {
         match self {
             Bound::Ref(value) => value.serialize(ty, version, out),
             Bound::Column(model, index) => model.write_column(*index, ty, version, out),
-            Bound::Raw(RawValue::Value(bytes)) => {
-                out.extend_from_slice(bytes);
-                Ok(IsNull::No)
-            }
-            Bound::Raw(_) => Ok(IsNull::Yes),
+            Bound::Raw(raw) => raw.serialize(ty, version, out),
         }
     }
 

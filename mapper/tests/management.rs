@@ -273,8 +273,7 @@ impl SerializeValues for Serialized {
     }
 
     fn write_values(&self, out: &mut ValuesWriter<'_>) -> Result<(), ValueError> {
-        self.0.iter().for_each(|value| out.write_raw(value));
-        Ok(())
+        self.0.iter().try_for_each(|value| out.write(value))
     }
 }
 

@@ -176,29 +176,6 @@ impl<'a> ValuesWriter<'a> {
         }
     }
 
-    /// Appends a value serialized already (its bytes are copied, not
-    /// checked against the column's type).
-    ///
-    /// ```
-    /// use cql_driver::statement::ValuesWriter;
-    /// use cql_protocol::{ProtocolVersion, RawValue};
-    ///
-    /// let mut out = ValuesWriter::new(None, ProtocolVersion::V2, 1);
-    /// out.write_raw(&RawValue::Value(vec![0, 0, 0, 7].into()));
-    /// assert_eq!(out.finish(), [RawValue::Value(vec![0, 0, 0, 7].into())]);
-    /// ```
-    pub fn write_raw(&mut self, value: &RawValue) {
-        match value {
-            RawValue::Value(bytes) => {
-                let start = self.buf.len();
-                self.buf.extend_from_slice(bytes);
-                self.spans.push(Some((start, self.buf.len())));
-            }
-            // Null (or a kind a later protocol version adds).
-            _ => self.spans.push(None),
-        }
-    }
-
     /// The values written, in order, each a slice of one shared buffer.
     pub fn finish(self) -> Vec<RawValue> {
         let bytes: Bytes = self.buf.freeze();

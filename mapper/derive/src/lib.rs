@@ -693,7 +693,7 @@ fn expand(model: &ModelDef) -> TokenStream2 {
                 #[allow(unreachable_patterns)]
                 match index {
                     #(#write_arms)*
-                    _ => ::cqlengine::__private::write_column_value(self, index, version, out),
+                    _ => ::cqlengine::__private::write_column_value(self, index, ty, version, out),
                 }
             }
 

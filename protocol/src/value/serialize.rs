@@ -269,6 +269,42 @@ impl<T: SerializeValue> SerializeValue for MaybeEmpty<T> {
     }
 }
 
+/// A value serialized already (say, kept from an earlier request) is
+/// written as its bytes, whatever the type: it is not checked against the
+/// column's type.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use cql_protocol::value::{IsNull, SerializeValue};
+/// use cql_protocol::{ColumnType, ProtocolVersion, RawValue};
+///
+/// let mut out = BytesMut::new();
+/// let seven = RawValue::Value(vec![0, 0, 0, 7].into());
+/// assert_eq!(seven.serialize(&ColumnType::Int, ProtocolVersion::V2, &mut out).unwrap(), IsNull::No);
+/// assert_eq!(&out[..], [0, 0, 0, 7]);
+/// assert_eq!(RawValue::Null.serialize(&ColumnType::Int, ProtocolVersion::V2, &mut out).unwrap(), IsNull::Yes);
+/// ```
+impl SerializeValue for RawValue {
+    fn serialize(
+        &self,
+        _ty: &ColumnType,
+        _version: ProtocolVersion,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, ValueError> {
+        match self {
+            RawValue::Value(bytes) => {
+                out.extend_from_slice(bytes);
+                Ok(IsNull::No)
+            }
+            RawValue::Null => Ok(IsNull::Yes),
+        }
+    }
+
+    fn natural_type(&self) -> Option<ColumnType> {
+        None
+    }
+}
+
 /// Implements `SerializeValue` for an integer type that widens to `i32`
 /// (`int`) or `i64` (`bigint`, `counter`), and to `varint`.
 macro_rules! serialize_integer {
