@@ -625,3 +625,77 @@ async fn a_server_sending_garbage_gives_a_typed_error() {
     let first = first_contact_error(&err);
     assert!(matches!(first, ConnectionError::Decode { .. }), "{first:?}");
 }
+
+#[tokio::test]
+async fn prepare_and_execute_prepares_once_and_runs_with_the_query_options() {
+    let cluster = cluster(42, 1).await;
+    let session = session_with_keyspace(&cluster, 1).await;
+    session
+        .query("CREATE TABLE pe (k int PRIMARY KEY, v text)", ())
+        .await
+        .unwrap();
+    let before = prepares(&cluster);
+    // One text kept as an Arc (found by address) and a copy of it (found by
+    // content): one PREPARE for both, then EXECUTEs only.
+    let text: Arc<str> = Arc::from("INSERT INTO pe (k, v) VALUES (?, ?)");
+    for k in 0..3i32 {
+        let insert = cql_driver::Query::new(text.clone()).with_consistency(Consistency::All);
+        session
+            .prepare_and_execute(insert, (k, format!("v{k}")))
+            .await
+            .unwrap();
+    }
+    let copy = cql_driver::Query::new(text.to_string()).with_consistency(Consistency::Two);
+    let err = session
+        .prepare_and_execute(copy, (9i32, "nine"))
+        .await
+        .unwrap_err();
+    // Each execution carries its own query's options: TWO cannot be met by
+    // one node, ALL can.
+    assert!(
+        err.to_string()
+            .contains("Cannot achieve consistency level TWO"),
+        "{err}"
+    );
+    assert_eq!(prepares(&cluster), before + 1);
+    let executes: Vec<_> = cluster
+        .activity()
+        .entries()
+        .into_iter()
+        .filter(|e| e.opcode == cql_driver::protocol::Opcode::Execute)
+        .collect();
+    assert_eq!(executes.len(), 4);
+    let levels: Vec<_> = executes.iter().map(|e| e.consistency).collect();
+    assert_eq!(
+        levels,
+        [
+            Some(Consistency::All),
+            Some(Consistency::All),
+            Some(Consistency::All),
+            Some(Consistency::Two),
+        ]
+    );
+
+    // The streaming form pages with the query's page size.
+    let select = cql_driver::Query::new("SELECT k, v FROM pe").with_page_size(2);
+    let rows: Vec<i32> = session
+        .prepare_and_execute_iter(select, ())
+        .await
+        .unwrap()
+        .map(|row| row.unwrap().get::<i32>("k").unwrap())
+        .collect()
+        .await;
+    let mut sorted = rows.clone();
+    sorted.sort();
+    assert_eq!(sorted, [0, 1, 2]);
+    // Three rows in pages of two: the second page was asked for.
+    let pages = cluster
+        .activity()
+        .entries()
+        .iter()
+        .filter(|e| e.opcode == cql_driver::protocol::Opcode::Execute)
+        .count()
+        - executes.len();
+    assert_eq!(pages, 2);
+    cluster.shutdown().await;
+}

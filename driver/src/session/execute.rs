@@ -24,13 +24,13 @@ use crate::metadata::Token;
 use crate::policies::{RetryDecision, RetryPolicy, RetryRequest, RoutingInfo};
 use crate::result::{PagingState, QueryResult};
 use crate::rows::RowSet;
-use crate::statement::{Batch, BatchEntry, PreparedStatement, StatementOptions};
+use crate::statement::{Batch, BatchEntry, PreparedInner, StatementOptions};
 
 /// What is sent.
 #[derive(Debug, Clone)]
 pub(crate) enum Kind {
     Query(String),
-    Execute(PreparedStatement),
+    Execute(Arc<PreparedInner>),
     Batch(Batch),
 }
 
@@ -206,7 +206,13 @@ const MAX_SAME_HOST_RETRIES: u32 = 3;
 
 /// Runs a request to completion: through the plan, with retries and, for
 /// idempotent requests, speculative executions.
-pub(crate) async fn run(inner: &Arc<SessionInner>, spec: Spec) -> Result<QueryResult, QueryError> {
+///
+/// The spec comes shared: an `async fn` keeps its arguments in every state
+/// of its future, and a request's future is copied as it is moved around.
+pub(crate) async fn run(
+    inner: &Arc<SessionInner>,
+    spec: Arc<Spec>,
+) -> Result<QueryResult, QueryError> {
     if inner.is_closed() {
         return Err(QueryError::SessionClosed);
     }
@@ -217,7 +223,6 @@ pub(crate) async fn run(inner: &Arc<SessionInner>, spec: Spec) -> Result<QueryRe
         hosts: Mutex::new(hosts.into_iter()),
         errors: Mutex::new(Vec::new()),
     });
-    let spec = Arc::new(spec);
     let speculative = inner
         .config
         .speculative
@@ -311,7 +316,9 @@ async fn execution(
                             if !reprepared {
                                 reprepared = true;
                                 tracing::debug!(host = %address, "statement unknown to the host; re-preparing");
-                                match reprepare(&connection, &spec, spec.timeout).await {
+                                // Boxed: rare, and as large as the rest of
+                                // this future, which every request carries.
+                                match Box::pin(reprepare(&connection, &spec, spec.timeout)).await {
                                     Ok(()) => continue,
                                     Err(e) => e,
                                 }

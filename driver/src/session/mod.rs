@@ -27,7 +27,9 @@ use crate::metadata::ClusterMetadata;
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::policies::{RetryPolicy, RoutingInfo, SpeculativeExecutionPolicy};
 use crate::result::{PagingState, QueryResult};
-use crate::statement::{check_count, Batch, PreparedStatement, Query, SerializeValues};
+use crate::statement::{
+    check_count, Batch, PreparedInner, PreparedStatement, Query, SerializeValues, StatementOptions,
+};
 
 pub use builder::SessionBuilder;
 use execute::{Kind, Spec};
@@ -165,7 +167,7 @@ impl Session {
     ) -> Result<QueryResult, QueryError> {
         let spec = self.query_spec(query.into(), values)?;
         let spec = spec.with_paging_state(paging_state, self.inner.version)?;
-        self.run(spec).await
+        self.run(Arc::new(spec)).await
     }
 
     /// Runs a simple statement and streams its rows, fetching each page
@@ -200,20 +202,13 @@ impl Session {
     /// re-prepares on that host and retries once.
     pub async fn prepare(&self, query: impl Into<Query>) -> Result<PreparedStatement, QueryError> {
         let query = query.into();
-        let keyspace = self.inner.shared_keyspace();
-        // The hot path (every execution of a mapper statement, say): no
-        // allocation, one hash of the text.
-        let cached = self
-            .inner
-            .prepared
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(query.shared_text(), keyspace.as_ref())
-            .cloned();
-        if let Some(mut statement) = cached {
-            statement.options = query.into_options();
-            return Ok(statement);
+        if let Some(inner) = self.cached_prepared(&query) {
+            return Ok(PreparedStatement {
+                inner,
+                options: query.into_options(),
+            });
         }
+        let keyspace = self.inner.shared_keyspace();
         let timeout = query
             .options()
             .timeout
@@ -242,7 +237,7 @@ impl Session {
                         .prepared
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
-                        .insert(statement.clone());
+                        .insert(statement.inner.clone());
                     // As the DataStax drivers do, the other hosts prepare it
                     // too before this returns (concurrently, failures only
                     // logged), so that the first executions routed to them
@@ -251,7 +246,7 @@ impl Session {
                     for other in plan.iter().filter(|h| h.address() != host.address()) {
                         let inner = self.inner.clone();
                         let other = other.clone();
-                        let text = statement.text.clone();
+                        let text = statement.inner.text.clone();
                         others.spawn(async move { prepare_on_host(&inner, &other, &text).await });
                     }
                     while others.join_next().await.is_some() {}
@@ -264,6 +259,19 @@ impl Session {
         Err(QueryError::NoHostAvailable(crate::NoHostAvailable {
             errors,
         }))
+    }
+
+    /// `query` prepared, if the session's cache has it. The hot path
+    /// (every execution of a mapper statement, say): no allocation, and at
+    /// most one hash of the text.
+    fn cached_prepared(&self, query: &Query) -> Option<Arc<PreparedInner>> {
+        let keyspace = self.inner.shared_keyspace();
+        self.inner
+            .prepared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(query.shared_text(), keyspace.as_ref())
+            .cloned()
     }
 
     fn make_prepared(
@@ -285,14 +293,86 @@ impl Session {
             table.partition_key_indexes(&bound).map(Arc::from)
         });
         PreparedStatement {
-            id: prepared.id,
-            text: query.shared_text().clone(),
-            keyspace,
-            bound,
-            result,
-            partition_key,
+            inner: Arc::new(PreparedInner {
+                id: prepared.id,
+                text: query.shared_text().clone(),
+                keyspace,
+                bound,
+                result,
+                partition_key,
+            }),
             options: query.options().clone(),
         }
+    }
+
+    /// Runs `query` as a prepared statement with `values` and the query's
+    /// own options: it is prepared on first use and then found in the
+    /// session's prepared-statement cache (see [`prepare`](Self::prepare)).
+    /// The same as `prepare` then [`execute`](Self::execute), one copy of
+    /// the prepared statement cheaper: for code that keeps texts rather
+    /// than prepared statements, such as an object mapper.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: cql_driver::Session) -> Result<(), cql_driver::QueryError> {
+    /// use std::sync::Arc;
+    ///
+    /// use cql_driver::{Consistency, Query};
+    ///
+    /// // Kept as one `Arc<str>`, the text is found in the cache by address.
+    /// let text: Arc<str> = Arc::from("INSERT INTO ks.users (id, name) VALUES (?, ?)");
+    /// for (id, name) in [(1i32, "ada"), (2, "alan")] {
+    ///     let insert = Query::new(text.clone()).with_consistency(Consistency::Quorum);
+    ///     session.prepare_and_execute(insert, (id, name)).await?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn prepare_and_execute(
+        &self,
+        query: impl Into<Query>,
+        values: impl SerializeValues,
+    ) -> Result<QueryResult, QueryError> {
+        let query = query.into();
+        // A cached statement is taken without building `prepare`'s future.
+        let prepared = match self.cached_prepared(&query) {
+            Some(prepared) => prepared,
+            None => self.prepare(query.clone()).await?.inner,
+        };
+        let spec = self.execute_spec(prepared, query.options(), values)?;
+        self.run(Arc::new(spec)).await
+    }
+
+    /// [`prepare_and_execute`](Self::prepare_and_execute), streaming the
+    /// rows page by page as [`execute_iter`](Self::execute_iter) does.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: cql_driver::Session) -> Result<(), Box<dyn std::error::Error>> {
+    /// use cql_driver::Query;
+    /// use futures_util::StreamExt;
+    ///
+    /// let select = Query::new("SELECT name FROM ks.users WHERE id > ? ALLOW FILTERING")
+    ///     .with_page_size(100);
+    /// let mut rows = session.prepare_and_execute_iter(select, (0i32,)).await?;
+    /// while let Some(row) = rows.next().await {
+    ///     let name: String = row?.get("name")?;
+    ///     println!("{name}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn prepare_and_execute_iter(
+        &self,
+        query: impl Into<Query>,
+        values: impl SerializeValues,
+    ) -> Result<RowStream, QueryError> {
+        let query = query.into();
+        // A cached statement is taken without building `prepare`'s future.
+        let prepared = match self.cached_prepared(&query) {
+            Some(prepared) => prepared,
+            None => self.prepare(query.clone()).await?.inner,
+        };
+        let spec = self.execute_spec(prepared, query.options(), values)?;
+        RowStream::start(self.inner.clone(), spec).await
     }
 
     /// Runs a prepared statement with `values`.
@@ -312,9 +392,9 @@ impl Session {
         values: impl SerializeValues,
         paging_state: Option<PagingState>,
     ) -> Result<QueryResult, QueryError> {
-        let spec = self.execute_spec(statement, values)?;
+        let spec = self.execute_spec(statement.inner.clone(), &statement.options, values)?;
         let spec = spec.with_paging_state(paging_state, self.inner.version)?;
-        self.run(spec).await
+        self.run(Arc::new(spec)).await
     }
 
     /// Runs a prepared statement and streams its rows page by page.
@@ -323,29 +403,28 @@ impl Session {
         statement: &PreparedStatement,
         values: impl SerializeValues,
     ) -> Result<RowStream, QueryError> {
-        let spec = self.execute_spec(statement, values)?;
+        let spec = self.execute_spec(statement.inner.clone(), &statement.options, values)?;
         RowStream::start(self.inner.clone(), spec).await
     }
 
     fn execute_spec(
         &self,
-        statement: &PreparedStatement,
+        statement: Arc<PreparedInner>,
+        options: &StatementOptions,
         values: impl SerializeValues,
     ) -> Result<Spec, QueryError> {
-        check_count(statement, values.len())?;
+        check_count(&statement, values.len())?;
         let raw = values.serialize_values(Some(&statement.bound), self.inner.version)?;
-        let mut spec = Spec::new(
-            &self.inner,
-            Kind::Execute(statement.clone()),
-            raw,
-            &statement.options,
-        )?;
+        // The kind is set last, once the statement's fields are read, so
+        // the statement is moved in rather than copied.
+        let mut spec = Spec::new(&self.inner, Kind::Query(String::new()), raw, options)?;
         if spec.keyspace.is_none() {
             spec.keyspace = statement.keyspace().map(str::to_string);
         }
         if spec.token.is_none() {
-            spec.token = self.routing_token(statement, &spec.values);
+            spec.token = self.routing_token(&statement, &spec.values);
         }
+        spec.kind = Kind::Execute(statement);
         Ok(spec)
     }
 
@@ -353,7 +432,7 @@ impl Session {
     /// values, when the whole key is bound and the partitioner is known.
     fn routing_token(
         &self,
-        statement: &PreparedStatement,
+        statement: &PreparedInner,
         values: &[cql_protocol::RawValue],
     ) -> Option<crate::metadata::Token> {
         let indexes = statement.partition_key.as_ref()?;
@@ -401,16 +480,18 @@ impl Session {
         if spec.keyspace.is_none() {
             spec.keyspace = self.inner.keyspace();
         }
-        self.run(spec).await
+        self.run(Arc::new(spec)).await
     }
 
-    async fn run(&self, spec: Spec) -> Result<QueryResult, QueryError> {
+    async fn run(&self, spec: Arc<Spec>) -> Result<QueryResult, QueryError> {
         let result = execute::run(&self.inner, spec).await?;
+        // The rare follow-ups are boxed: their futures would otherwise be
+        // part of every request's.
         if let Some(keyspace) = result.set_keyspace() {
-            self.switch_keyspace(keyspace.to_string()).await?;
+            Box::pin(self.switch_keyspace(keyspace.to_string())).await?;
         }
         if result.schema_change().is_some() {
-            self.after_schema_change().await;
+            Box::pin(self.after_schema_change()).await;
         }
         Ok(result)
     }

@@ -53,7 +53,7 @@ impl std::fmt::Debug for RowStream {
 
 impl RowStream {
     pub(crate) async fn start(inner: Arc<SessionInner>, spec: Spec) -> Result<Self, QueryError> {
-        let first = execute::run(&inner, spec.clone()).await?;
+        let first = execute::run(&inner, Arc::new(spec.clone())).await?;
         let mut stream = RowStream {
             inner,
             spec,
@@ -88,7 +88,9 @@ impl RowStream {
         let inner = self.inner.clone();
         let mut spec = self.spec.clone();
         spec.paging_state = Some(state.as_bytes().clone());
-        self.fetching = Some(Box::pin(async move { execute::run(&inner, spec).await }));
+        self.fetching = Some(Box::pin(async move {
+            execute::run(&inner, Arc::new(spec)).await
+        }));
     }
 }
 

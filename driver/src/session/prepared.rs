@@ -10,14 +10,14 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use crate::statement::PreparedStatement;
+use crate::statement::PreparedInner;
 
 /// One text and its statements, one per keyspace in use when each was
 /// prepared (unqualified table names depend on it).
 #[derive(Debug)]
 struct Entry {
     text: Arc<str>,
-    statements: Vec<PreparedStatement>,
+    statements: Vec<Arc<PreparedInner>>,
     /// Other `Arc`s of the same text, found by address too.
     aliases: Vec<Arc<str>>,
 }
@@ -73,7 +73,7 @@ impl PreparedCache {
         &mut self,
         text: &Arc<str>,
         keyspace: Option<&Arc<str>>,
-    ) -> Option<&PreparedStatement> {
+    ) -> Option<&Arc<PreparedInner>> {
         // The entry holds every text it is found by address with, so no
         // other text can have that address: the same address is the same
         // text.
@@ -96,7 +96,7 @@ impl PreparedCache {
     }
 
     /// Adds (or replaces, if two tasks prepared it at once) a statement.
-    pub(crate) fn insert(&mut self, statement: PreparedStatement) {
+    pub(crate) fn insert(&mut self, statement: Arc<PreparedInner>) {
         let index = match self.by_text.get(&*statement.text) {
             Some(&index) => index,
             None => {
@@ -132,19 +132,17 @@ impl PreparedCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::statement::StatementOptions;
     use bytes::Bytes;
 
-    fn statement(text: &Arc<str>, keyspace: Option<&str>, id: u8) -> PreparedStatement {
-        PreparedStatement {
+    fn statement(text: &Arc<str>, keyspace: Option<&str>, id: u8) -> Arc<PreparedInner> {
+        Arc::new(PreparedInner {
             id: Bytes::from(vec![id]),
             text: text.clone(),
             keyspace: keyspace.map(Arc::from),
             bound: Arc::from(Vec::new()),
             result: None,
             partition_key: None,
-            options: StatementOptions::default(),
-        }
+        })
     }
 
     #[test]

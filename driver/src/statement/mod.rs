@@ -195,51 +195,68 @@ impl From<Arc<str>> for Query {
 /// A statement prepared on the cluster: its id and the types of its bound
 /// values and of its result. Execute it with
 /// [`Session::execute`](crate::Session::execute).
+///
+/// A copy is cheap: what the server said is shared by every copy (and by
+/// the session's cache); only the options are a copy's own.
 #[derive(Clone, Debug)]
 pub struct PreparedStatement {
+    pub(crate) inner: Arc<PreparedInner>,
+    pub(crate) options: StatementOptions,
+}
+
+/// What the server said of a prepared statement, shared by its copies.
+#[derive(Debug)]
+pub(crate) struct PreparedInner {
     pub(crate) id: Bytes,
     pub(crate) text: Arc<str>,
+    /// The session's keyspace when it was prepared.
     pub(crate) keyspace: Option<Arc<str>>,
     pub(crate) bound: Arc<[ColumnSpec]>,
     pub(crate) result: Option<Arc<[ColumnSpec]>>,
     /// For each partition-key column in order, the index of its bound value.
     pub(crate) partition_key: Option<Arc<[usize]>>,
-    pub(crate) options: StatementOptions,
+}
+
+impl PreparedInner {
+    /// The keyspace the statement's table is in, if known.
+    pub(crate) fn keyspace(&self) -> Option<&str> {
+        self.bound
+            .first()
+            .map(|c| c.table.keyspace.as_str())
+            .or(self.keyspace.as_deref())
+    }
 }
 
 impl PreparedStatement {
     /// The id the server gave the statement.
     pub fn id(&self) -> &Bytes {
-        &self.id
+        &self.inner.id
     }
 
     /// The CQL text.
     pub fn text(&self) -> &str {
-        &self.text
+        &self.inner.text
     }
 
     /// The bound variables' names and types, in order.
     pub fn bound_columns(&self) -> &[ColumnSpec] {
-        &self.bound
+        &self.inner.bound
     }
 
     /// The result's columns, if the statement returns rows.
     pub fn result_columns(&self) -> Option<&[ColumnSpec]> {
-        self.result.as_deref()
+        self.inner.result.as_deref()
     }
 
     /// For each partition-key column, the index of its bound value: the
     /// routing key, when the whole key is bound.
     pub fn partition_key_indexes(&self) -> Option<&[usize]> {
-        self.partition_key.as_deref()
+        self.inner.partition_key.as_deref()
     }
 
     /// The keyspace the statement's table is in, if known.
     pub fn keyspace(&self) -> Option<&str> {
-        self.bound
-            .first()
-            .map(|c| c.table.keyspace.as_str())
-            .or(self.keyspace.as_deref())
+        self.inner.keyspace()
     }
 
     option_setters!();
@@ -249,7 +266,7 @@ impl PreparedStatement {
 #[derive(Clone, Debug)]
 pub(crate) enum BatchEntry {
     Query(String, Vec<RawValue>),
-    Prepared(Box<PreparedStatement>, Vec<RawValue>),
+    Prepared(Arc<PreparedInner>, Vec<RawValue>),
 }
 
 /// A BATCH (protocol v2+): several modifications applied together.
@@ -294,10 +311,10 @@ impl Batch {
         statement: &PreparedStatement,
         values: impl SerializeValues,
     ) -> Result<&mut Self, ValueError> {
-        check_count(statement, values.len())?;
-        let raw = values.serialize_values(Some(&statement.bound), self.version)?;
+        check_count(&statement.inner, values.len())?;
+        let raw = values.serialize_values(Some(&statement.inner.bound), self.version)?;
         self.entries
-            .push(BatchEntry::Prepared(Box::new(statement.clone()), raw));
+            .push(BatchEntry::Prepared(statement.inner.clone(), raw));
         Ok(self)
     }
 
@@ -320,7 +337,7 @@ impl Batch {
 }
 
 /// Checks that `count` values were given for the statement's variables.
-pub(crate) fn check_count(statement: &PreparedStatement, count: usize) -> Result<(), ValueError> {
+pub(crate) fn check_count(statement: &PreparedInner, count: usize) -> Result<(), ValueError> {
     if count != statement.bound.len() {
         return Err(ValueError::WrongValueCount {
             expected: statement.bound.len(),
