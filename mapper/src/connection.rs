@@ -115,7 +115,9 @@ impl Connection {
 #[derive(Default)]
 struct Registry {
     connections: HashMap<String, Arc<Connection>>,
-    default: Option<String>,
+    /// The default connection itself, so that the common case (no name
+    /// given) takes no lookup by name.
+    default: Option<Arc<Connection>>,
 }
 
 fn registry() -> &'static RwLock<Registry> {
@@ -201,8 +203,12 @@ pub fn register_session(
     registry
         .connections
         .insert(name.to_string(), connection.clone());
-    if make_default || registry.default.is_none() {
-        registry.default = Some(name.to_string());
+    let replaces_default = registry
+        .default
+        .as_ref()
+        .is_some_and(|default| default.name == name);
+    if make_default || replaces_default || registry.default.is_none() {
+        registry.default = Some(connection.clone());
     }
     connection
 }
@@ -222,7 +228,11 @@ pub fn register_session(
 /// ```
 pub fn unregister_connection(name: &str) -> Option<Arc<Connection>> {
     let mut registry = registry().write().unwrap_or_else(|p| p.into_inner());
-    if registry.default.as_deref() == Some(name) {
+    if registry
+        .default
+        .as_ref()
+        .is_some_and(|default| default.name == name)
+    {
         registry.default = None;
     }
     registry.connections.remove(name)
@@ -240,10 +250,10 @@ pub fn unregister_connection(name: &str) -> Option<Arc<Connection>> {
 /// ```
 pub fn set_default_connection(name: &str) -> Result<()> {
     let mut registry = registry().write().unwrap_or_else(|p| p.into_inner());
-    if !registry.connections.contains_key(name) {
+    let Some(connection) = registry.connections.get(name).cloned() else {
         return Err(MapperError::NoConnection { name: name.into() });
-    }
-    registry.default = Some(name.to_string());
+    };
+    registry.default = Some(connection);
     Ok(())
 }
 
@@ -261,14 +271,13 @@ pub fn set_default_connection(name: &str) -> Result<()> {
 /// ```
 pub fn get_connection(name: Option<&str>) -> Result<Arc<Connection>> {
     let registry = registry().read().unwrap_or_else(|p| p.into_inner());
-    let name = match name {
-        Some(name) => name,
-        None => registry
+    let Some(name) = name else {
+        return registry
             .default
-            .as_deref()
+            .clone()
             .ok_or_else(|| MapperError::NoConnection {
                 name: DEFAULT_CONNECTION.into(),
-            })?,
+            });
     };
     registry
         .connections

@@ -27,7 +27,10 @@ use crate::error::{MapperError, Result};
 use crate::model::Model;
 use crate::query::QuerySet;
 use crate::schema::quote;
-use crate::statement::{cached_text, check_applied, Bound, Cql, CqlText, Options, Shape, Target};
+use crate::statement::{
+    cached_text, check_applied, try_cached_text, Bound, BoundValues, Cql, CqlText, Options, Shape,
+    Target,
+};
 
 /// What a write does.
 enum Kind<M> {
@@ -535,56 +538,70 @@ impl<'a, M: Model> Write<'a, M> {
         };
         match &self.kind {
             Kind::Insert => {
-                if schema.is_counter_table() {
-                    return Err(Self::invalid(
-                        "counter tables cannot be inserted into; use update_fields with incr()",
-                    ));
-                }
                 self.model.validate()?;
-                let mut included = Vec::with_capacity(schema.columns.len());
-                let mut values = Vec::with_capacity(schema.columns.len());
+                // The primary key and every non-null column: the first 128
+                // as a set of schema indexes (no list to allocate), any
+                // further ones listed.
+                let mut mask = 0u128;
+                let mut beyond_mask = Vec::new();
                 for (index, column) in schema.columns.iter().enumerate() {
                     let null = self
                         .model
                         .column_is_null(index, version)
                         .map_err(|e| MapperError::Driver(e.into()))?;
                     if !null || column.is_primary_key() {
-                        included.push(index);
-                        values.push(Bound::Column(self.model, index));
+                        match 1u128.checked_shl(index as u32) {
+                            Some(bit) => mask |= bit,
+                            None => beyond_mask.push(index),
+                        }
                     }
                 }
+                let mut cql = Cql::new(String::new());
+                cql.values = BoundValues::model_columns(self.model, mask);
+                cql.values.extend(
+                    beyond_mask
+                        .iter()
+                        .map(|&index| Bound::Column(self.model, index)),
+                );
                 // The clauses check the options and bind their values; their
                 // text only depends on which options are set.
-                let mut cql = Cql::new(String::new());
-                cql.values = values;
                 self.condition_clause(&mut cql)?;
                 self.using_clause(&mut cql, true)?;
                 let suffix = std::mem::take(&mut cql.text);
+                // Checked when the shape's text is built, so once per shape:
+                // a refused shape is never cached, and is refused every time.
                 let build = || {
-                    let names: Vec<String> = included
-                        .iter()
-                        .map(|&i| quote(schema.columns[i].name))
+                    if schema.is_counter_table() {
+                        return Err(Self::invalid(
+                            "counter tables cannot be inserted into; use update_fields with incr()",
+                        ));
+                    }
+                    let names: Vec<String> = (0..schema.columns.len())
+                        .filter(|&i| match 1u128.checked_shl(i as u32) {
+                            Some(bit) => mask & bit != 0,
+                            None => beyond_mask.contains(&i),
+                        })
+                        .map(|i| quote(schema.columns[i].name))
                         .collect();
                     let markers = vec!["?"; names.len()].join(", ");
-                    format!(
+                    Ok(format!(
                         "INSERT INTO {} ({}) VALUES ({markers}){suffix}",
                         schema.qualified_name(keyspace),
                         names.join(", ")
-                    )
+                    ))
                 };
-                cql.text = if schema.columns.len() <= 128 {
-                    let mask = included.iter().fold(0u128, |m, &i| m | (1u128 << i));
+                cql.text = if beyond_mask.is_empty() {
                     let flags = u8::from(matches!(self.condition, Condition::IfNotExists))
                         | u8::from(self.ttl.is_some()) << 1
                         | u8::from(self.timestamp.is_some()) << 2;
-                    CqlText::Interned(cached_text(
+                    CqlText::Interned(try_cached_text(
                         schema,
                         keyspace,
                         Shape::Insert { mask, flags },
                         build,
-                    ))
+                    )?)
                 } else {
-                    CqlText::Built(build())
+                    CqlText::Built(build()?)
                 };
                 Ok(cql)
             }
@@ -681,9 +698,9 @@ impl<'a, M: Model> Write<'a, M> {
         let version = target.connection.session().protocol_version();
         let mut options = self.options.clone();
         // Re-running a plain insert or delete of given values is safe.
+        // (Counter tables take only updates, which are never idempotent.)
         options.idempotent = matches!(self.condition, Condition::None)
-            && !M::schema().is_counter_table()
-            && !matches!(self.kind, Kind::Update(_) | Kind::UpdateColumns(_));
+            && matches!(self.kind, Kind::Insert | Kind::Delete);
         let cql = self.cql(&target.keyspace, version)?;
         let result = target.execute(cql, &options).await?;
         check_applied(&result)

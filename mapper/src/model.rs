@@ -562,7 +562,9 @@ pub fn validate_field<T: CqlColumn>(
         }
         return Ok(());
     }
-    if let Some(len) = value.text_len() {
+    // Counting characters costs a pass over the text: only when limited.
+    let limited = column.min_length.is_some() || column.max_length.is_some();
+    if let Some(len) = limited.then(|| value.text_len()).flatten() {
         if let Some(min) = column.min_length {
             if len < min {
                 return fail(format!("is {len} characters long; the minimum is {min}"));

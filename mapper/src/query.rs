@@ -41,7 +41,8 @@ use crate::schema::{
     quote, ClusteringOrder, ColumnDef, ColumnRole, DiscriminatorValue, ModelSchema,
 };
 use crate::statement::{
-    cached_text, check_applied, try_cached_text, Bound, Cql, Options, SelectShape, Shape, Target,
+    cached_text, check_applied, try_cached_text, Bound, BoundValues, Cql, Options, SelectShape,
+    Shape, Target,
 };
 
 /// How a query set of a polymorphic variant keeps to its kind's rows.
@@ -733,7 +734,7 @@ impl<M: Model> QuerySet<M> {
     }
 
     /// The values of the WHERE clause, in the order of its markers.
-    fn bind_where<'a>(&'a self, values: &mut Vec<Bound<'a>>) {
+    fn bind_where<'a>(&'a self, values: &mut BoundValues<'a>) {
         for filter in &self.filters {
             values.extend(filter.values.iter().map(|v| Bound::Ref(v.as_ref())));
         }
@@ -800,7 +801,7 @@ impl<M: Model> QuerySet<M> {
             Some(shape) => try_cached_text(schema, keyspace, Shape::Select(shape), build)?,
             None => Arc::from(build()?),
         };
-        let mut values = Vec::new();
+        let mut values = BoundValues::default();
         query.bind_where(&mut values);
         Ok(Cql::interned(text, values))
     }

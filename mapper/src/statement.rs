@@ -3,12 +3,14 @@
 //! metadata and token-aware routing knows its partition key.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use cql_driver::{Consistency, PreparedStatement, Query, QueryResult, RowStream};
+use cql_driver::statement::{SerializeValues, ValuesWriter};
+use cql_driver::{Consistency, PreparedStatement, Query, QueryError, QueryResult, RowStream};
 use cql_protocol::value::{IsNull, SerializeValue, ValueError};
 use cql_protocol::{ColumnType, ProtocolVersion, RawValue};
 
@@ -72,25 +74,99 @@ impl SerializeValue for Bound<'_> {
     }
 }
 
+/// The values of a statement, in the order of its markers: some of a
+/// model's columns (an INSERT's), then a list of other values.
+///
+/// The columns are a set of schema indexes, not a list, so a model's
+/// INSERT binds its fields without allocating.
+#[derive(Default)]
+pub(crate) struct BoundValues<'a> {
+    columns: Option<ModelColumns<'a>>,
+    rest: Vec<Bound<'a>>,
+}
+
+/// The columns of `model` whose schema indexes are set in `mask`.
+struct ModelColumns<'a> {
+    model: &'a dyn WriteColumn,
+    mask: u128,
+    /// How many bits `mask` has set.
+    count: usize,
+}
+
+impl<'a> BoundValues<'a> {
+    /// The columns of `model` set in `mask` (schema index `i` is bit `i`),
+    /// in schema order, before any value pushed later.
+    pub(crate) fn model_columns(model: &'a dyn WriteColumn, mask: u128) -> Self {
+        BoundValues {
+            columns: Some(ModelColumns {
+                model,
+                mask,
+                count: mask.count_ones() as usize,
+            }),
+            rest: Vec::new(),
+        }
+    }
+
+    /// Binds one more value.
+    pub(crate) fn push(&mut self, value: Bound<'a>) {
+        self.rest.push(value);
+    }
+}
+
+impl<'a> Extend<Bound<'a>> for BoundValues<'a> {
+    fn extend<I: IntoIterator<Item = Bound<'a>>>(&mut self, values: I) {
+        self.rest.extend(values);
+    }
+}
+
+impl<'a> From<Vec<Bound<'a>>> for BoundValues<'a> {
+    fn from(rest: Vec<Bound<'a>>) -> Self {
+        BoundValues {
+            columns: None,
+            rest,
+        }
+    }
+}
+
+impl SerializeValues for BoundValues<'_> {
+    fn len(&self) -> usize {
+        self.columns.as_ref().map_or(0, |c| c.count) + self.rest.len()
+    }
+
+    fn write_values(&self, out: &mut ValuesWriter<'_>) -> Result<(), ValueError> {
+        if let Some(ModelColumns {
+            model, mut mask, ..
+        }) = self.columns
+        {
+            while mask != 0 {
+                let index = mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                out.write(&Bound::Column(model, index))?;
+            }
+        }
+        self.rest.write_values(out)
+    }
+}
+
 /// A statement: CQL with `?` markers and its values.
 pub(crate) struct Cql<'a> {
     pub text: CqlText,
-    pub values: Vec<Bound<'a>>,
+    pub values: BoundValues<'a>,
 }
 
 impl<'a> Cql<'a> {
     pub(crate) fn new(text: impl Into<String>) -> Self {
         Cql {
             text: CqlText::Built(text.into()),
-            values: Vec::new(),
+            values: BoundValues::default(),
         }
     }
 
     /// A statement whose text comes from the statement-text cache.
-    pub(crate) fn interned(text: Arc<str>, values: Vec<Bound<'a>>) -> Self {
+    pub(crate) fn interned(text: Arc<str>, values: impl Into<BoundValues<'a>>) -> Self {
         Cql {
             text: CqlText::Interned(text),
-            values,
+            values: values.into(),
         }
     }
 }
@@ -184,6 +260,26 @@ pub(crate) struct Options {
     pub idempotent: bool,
 }
 
+impl Options {
+    /// A driver statement of `text` with these options.
+    fn query(&self, text: impl Into<Arc<str>>) -> Query {
+        let mut query = Query::new(text).with_idempotent(self.idempotent);
+        if let Some(c) = self.consistency {
+            query = query.with_consistency(c);
+        }
+        if let Some(c) = self.serial_consistency {
+            query = query.with_serial_consistency(c);
+        }
+        if let Some(t) = self.timeout {
+            query = query.with_timeout(t);
+        }
+        if let Some(p) = self.page_size {
+            query = query.with_page_size(p);
+        }
+        query
+    }
+}
+
 /// Where a statement runs: the connection and the keyspace.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
@@ -221,40 +317,39 @@ impl Target {
         text: impl Into<Arc<str>>,
         options: &Options,
     ) -> Result<PreparedStatement> {
-        let mut query = Query::new(text).with_idempotent(options.idempotent);
-        if let Some(c) = options.consistency {
-            query = query.with_consistency(c);
-        }
-        if let Some(c) = options.serial_consistency {
-            query = query.with_serial_consistency(c);
-        }
-        if let Some(t) = options.timeout {
-            query = query.with_timeout(t);
-        }
-        if let Some(p) = options.page_size {
-            query = query.with_page_size(p);
-        }
-        Ok(self.connection.session().prepare(query).await?)
+        Ok(self
+            .connection
+            .session()
+            .prepare(options.query(text))
+            .await?)
     }
 
     /// Prepares and executes a statement.
-    pub(crate) async fn execute(&self, cql: Cql<'_>, options: &Options) -> Result<QueryResult> {
-        let prepared = self.prepare(cql.text.into_shared(), options).await?;
-        Ok(self
-            .connection
+    ///
+    /// The driver's future itself, not wrapped in one more: a request's
+    /// future is large, and every layer around it is one more copy of it.
+    pub(crate) fn execute<'s>(
+        &'s self,
+        cql: Cql<'s>,
+        options: &Options,
+    ) -> impl Future<Output = Result<QueryResult, QueryError>> + Send + 's {
+        let query = options.query(cql.text.into_shared());
+        self.connection
             .session()
-            .execute(&prepared, cql.values)
-            .await?)
+            .prepare_and_execute(query, cql.values)
     }
 
-    /// Prepares and executes a statement, streaming its rows page by page.
-    pub(crate) async fn stream(&self, cql: Cql<'_>, options: &Options) -> Result<RowStream> {
-        let prepared = self.prepare(cql.text.into_shared(), options).await?;
-        Ok(self
-            .connection
+    /// Prepares and executes a statement, streaming its rows page by page
+    /// (the driver's future, as for [`execute`](Self::execute)).
+    pub(crate) fn stream<'s>(
+        &'s self,
+        cql: Cql<'s>,
+        options: &Options,
+    ) -> impl Future<Output = Result<RowStream, QueryError>> + Send + 's {
+        let query = options.query(cql.text.into_shared());
+        self.connection
             .session()
-            .execute_iter(&prepared, cql.values)
-            .await?)
+            .prepare_and_execute_iter(query, cql.values)
     }
 }
 
@@ -437,4 +532,61 @@ pub(crate) fn try_cached_text<E>(
         }
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A model whose column `i` is the int `i`.
+    struct Indexes;
+
+    impl WriteColumn for Indexes {
+        fn write_column(
+            &self,
+            index: usize,
+            ty: &ColumnType,
+            version: ProtocolVersion,
+            out: &mut BytesMut,
+        ) -> Result<IsNull, ValueError> {
+            (index as i32).serialize(ty, version, out)
+        }
+    }
+
+    fn ints(values: &BoundValues<'_>) -> Vec<RawValue> {
+        let columns: Vec<cql_protocol::ColumnSpec> = (0..values.len())
+            .map(|i| cql_protocol::ColumnSpec {
+                table: cql_protocol::TableSpec {
+                    keyspace: "ks".into(),
+                    table: "t".into(),
+                },
+                name: format!("c{i}"),
+                ty: ColumnType::Int,
+            })
+            .collect();
+        values
+            .serialize_values(Some(&columns), ProtocolVersion::V2)
+            .expect("values serialize")
+    }
+
+    fn int(i: i32) -> RawValue {
+        RawValue::Value(i.to_be_bytes().to_vec().into())
+    }
+
+    #[test]
+    fn model_columns_come_in_schema_order_before_other_values() {
+        let mask = 1 | 1 << 2 | 1 << 5 | 1 << 127;
+        let mut values = BoundValues::model_columns(&Indexes, mask);
+        values.push(Bound::Raw(int(-1)));
+        values.extend([Bound::Column(&Indexes, 200)]);
+        assert_eq!(values.len(), 6);
+        assert_eq!(
+            ints(&values),
+            [int(0), int(2), int(5), int(127), int(-1), int(200)]
+        );
+        let none = BoundValues::model_columns(&Indexes, 0);
+        assert_eq!((none.len(), ints(&none)), (0, vec![]));
+        let listed = BoundValues::from(vec![Bound::Column(&Indexes, 3)]);
+        assert_eq!(ints(&listed), [int(3)]);
+    }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -504,6 +505,23 @@ async fn paging_is_lazy(cluster: &TestCluster) {
     assert_eq!(all.len(), 1000, "no silent LIMIT");
 }
 
+/// The default connection is the one last made default; registering its
+/// name again replaces it (as a lookup by name would find the new one).
+fn default_connection_follows_registration(other: Session) {
+    use cqlengine::connection::{get_connection, register_session, set_default_connection};
+    let first = get_connection(None).unwrap();
+    assert_eq!(first.name(), "default");
+    set_default_connection("second").unwrap();
+    assert_eq!(get_connection(None).unwrap().name(), "second");
+    let replaced = register_session("second", other, Some("app"), false);
+    assert!(Arc::ptr_eq(&get_connection(None).unwrap(), &replaced));
+    let err = set_default_connection("nope").unwrap_err();
+    assert!(matches!(err, MapperError::NoConnection { .. }), "{err}");
+    assert!(Arc::ptr_eq(&get_connection(None).unwrap(), &replaced));
+    set_default_connection("default").unwrap();
+    assert!(Arc::ptr_eq(&get_connection(None).unwrap(), &first));
+}
+
 async fn named_connections(cluster: &TestCluster) {
     let other = Session::builder()
         .contact_point("127.0.100.2")
@@ -511,7 +529,8 @@ async fn named_connections(cluster: &TestCluster) {
         .build()
         .await
         .unwrap();
-    cqlengine::connection::register_session("second", other, Some("app"), false);
+    cqlengine::connection::register_session("second", other.clone(), Some("app"), false);
+    default_connection_follows_registration(other);
     user(60, "named", None)
         .save()
         .using("second")
