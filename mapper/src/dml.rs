@@ -698,7 +698,8 @@ impl<'a, M: Model> Write<'a, M> {
         let version = target.connection.session().protocol_version();
         let mut options = self.options.clone();
         // Re-running a plain insert or delete of given values is safe.
-        // (Counter tables take only updates, which are never idempotent.)
+        // (A counter table takes no insert, and its updates are never
+        // idempotent; deleting a counter twice deletes it once.)
         options.idempotent = matches!(self.condition, Condition::None)
             && matches!(self.kind, Kind::Insert | Kind::Delete);
         let cql = self.cql(&target.keyspace, version)?;
